@@ -1,0 +1,76 @@
+"""Who may open a page: each view declares one access level, enforced here.
+
+The access-matrix test walks every URL in the URLconf and checks each view's declared
+level against what every role actually gets, so a page without a declaration fails the
+suite and a declaration that is not enforced is caught.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import EDITOR_ROLES, STAFF_ROLES, Role
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Access(StrEnum):
+    #: Anyone, signed in or not: public pages, sign-in, health check.
+    PUBLIC = "public"
+    #: Any signed-in user, managing their own account (viewers included: signing out
+    #: and changing one's own password are not changes to the office's records).
+    ACCOUNT = "account"
+    #: Any signed-in user: the dashboard. Viewers may not POST.
+    SIGNED_IN = "signed_in"
+    #: Office staff read (officers, managers, viewers, admins); only editors POST.
+    #: Providers are refused: 404 for a record's page, 403 for any other.
+    STAFF = "staff"
+    #: Officers, managers and admins only (create and edit pages).
+    EDITORS = "editors"
+    #: Managers and admins only (approvals).
+    MANAGERS = "managers"
+
+
+def check_access(user, access: Access, method: str, has_object: bool) -> None:
+    """Raise PermissionDenied or Http404 when ``user`` may not do this. The caller has
+    already sent signed-out users to sign in (for every level but PUBLIC)."""
+    if access in (Access.PUBLIC, Access.ACCOUNT):
+        return
+    role = user.role
+    unsafe = method not in SAFE_METHODS
+    if role == Role.PROVIDER and access != Access.SIGNED_IN:
+        # A provider must not learn whether another body's record exists.
+        if has_object:
+            raise Http404
+        raise PermissionDenied
+    if access == Access.SIGNED_IN:
+        allowed = not (unsafe and role == Role.VIEWER)
+    elif access == Access.STAFF:
+        allowed = role in (EDITOR_ROLES if unsafe else STAFF_ROLES)
+    elif access == Access.EDITORS:
+        allowed = role in EDITOR_ROLES
+    elif access == Access.MANAGERS:
+        allowed = role in {Role.MANAGER, Role.ADMIN}
+    else:  # pragma: no cover - every level is handled above
+        raise ValueError(f"Unknown access level {access!r}")
+    if not allowed:
+        raise PermissionDenied
+
+
+class PortalAccessMixin(AccessMixin):
+    """Signed-out users go to sign in; signed-in users get what ``access`` allows."""
+
+    access: Access | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.access is None:
+            raise PermissionDenied("This page does not declare who may open it.")
+        if self.access != Access.PUBLIC and not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.user.is_authenticated:
+            check_access(request.user, self.access, request.method, has_object=bool(kwargs))
+        return super().dispatch(request, *args, **kwargs)

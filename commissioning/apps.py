@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CommissioningConfig(AppConfig):
+    name = "commissioning"
+    verbose_name = "Commissioning (core)"
+
+    def ready(self):
+        from . import panels
+        from .roles import sync_role_groups_after_migrate
+
+        panels.register()
+        post_migrate.connect(sync_role_groups_after_migrate, sender=self)

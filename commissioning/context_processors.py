@@ -1,0 +1,14 @@
+from django.conf import settings
+
+from .navigation import navigation_for
+
+
+def portal(request):
+    """The office's names and the signed-in user's navigation, for every page."""
+    return {
+        "service_name": settings.SERVICE_NAME,
+        "office_name": settings.OFFICE_NAME,
+        "office_short_name": settings.OFFICE_SHORT_NAME,
+        "office_contact_email": settings.OFFICE_CONTACT_EMAIL,
+        "navigation": navigation_for(request),
+    }

@@ -1,0 +1,54 @@
+"""List filters (django-filter), rendered as GOV.UK forms."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+
+from .dates import financial_year_choices
+from .forms import FilterForm
+from .models import FundingSource, FundingStream, Organisation, OrganisationKind
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Name or identifier", method="search")
+    kind = django_filters.ChoiceFilter(
+        label="Kind", choices=OrganisationKind.choices, empty_label="Any kind"
+    )
+    is_active = django_filters.ChoiceFilter(
+        label="Status",
+        choices=[("true", "Active"), ("false", "Inactive")],
+        empty_label="Active and inactive",
+        method="filter_active",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "kind", "is_active"]
+        form = FilterForm
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(identifier__icontains=value))
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "true")
+
+
+class FundingStreamFilter(django_filters.FilterSet):
+    financial_year = django_filters.ChoiceFilter(
+        label="Financial year", choices=financial_year_choices, empty_label="Any year"
+    )
+    source = django_filters.ChoiceFilter(
+        label="Source", choices=FundingSource.choices, empty_label="Any source"
+    )
+    funder = django_filters.ModelChoiceFilter(
+        label="Funder",
+        queryset=Organisation.objects.filter(funding_streams__isnull=False).distinct(),
+        empty_label="Any funder",
+    )
+
+    class Meta:
+        model = FundingStream
+        fields = ["financial_year", "source", "funder"]
+        form = FilterForm

@@ -1,0 +1,80 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .views import accounts, dashboard, funding, health, organisations
+
+account_patterns = [
+    path("sign-in/", accounts.SignInView.as_view(), name="login"),
+    path("sign-out/", accounts.SignOutView.as_view(), name="logout"),
+    path("password/change/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/change/done/",
+        accounts.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        accounts.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        accounts.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
+
+organisation_patterns = [
+    path("", organisations.OrganisationListView.as_view(), name="organisation-list"),
+    path("new/", organisations.OrganisationCreateView.as_view(), name="organisation-create"),
+    path("<int:pk>/", organisations.OrganisationDetailView.as_view(), name="organisation-detail"),
+    path(
+        "<int:pk>/edit/", organisations.OrganisationUpdateView.as_view(), name="organisation-edit"
+    ),
+    path(
+        "<int:pk>/contacts/new/",
+        organisations.ContactCreateView.as_view(),
+        name="organisation-contact-create",
+    ),
+    path(
+        "<int:pk>/contacts/<int:contact_pk>/edit/",
+        organisations.ContactUpdateView.as_view(),
+        name="organisation-contact-edit",
+    ),
+    path(
+        "<int:pk>/contacts/<int:contact_pk>/remove/",
+        organisations.ContactRemoveView.as_view(),
+        name="organisation-contact-remove",
+    ),
+]
+
+funding_patterns = [
+    path("", funding.FundingStreamListView.as_view(), name="funding-stream-list"),
+    path("new/", funding.FundingStreamCreateView.as_view(), name="funding-stream-create"),
+    path("<int:pk>/", funding.FundingStreamDetailView.as_view(), name="funding-stream-detail"),
+    path("<int:pk>/edit/", funding.FundingStreamUpdateView.as_view(), name="funding-stream-edit"),
+]
+
+urlpatterns = [
+    path("", dashboard.DashboardView.as_view(), name="dashboard"),
+    path("healthz", health.HealthView.as_view(), name="healthz"),
+    path("account/", include(account_patterns)),
+    path("organisations/", include(organisation_patterns)),
+    path("funding-streams/", include(funding_patterns)),
+    path("workstreams/", include("workstreams.urls")),
+    path("decisions/", include("decisions.urls")),
+    path("grants/", include("grants.urls")),
+    path("contracts/", include("contracts.urls")),
+    path("returns/", include("monitoring.urls")),
+    path("", include("reports.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Commissioning portal administration"
+admin.site.site_title = "Commissioning portal administration"

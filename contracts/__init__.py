@@ -1,0 +1,1 @@
+"""Procurement and contracts: suitability, tender evaluation, KPIs and meetings (issue 6)."""

@@ -1,0 +1,1 @@
+"""Decision assessments: the six-question framework and manager approval (issue 4)."""

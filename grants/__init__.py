@@ -1,0 +1,1 @@
+"""Grants: awards, payment schedules and local allocations (issue 5)."""

@@ -1,0 +1,1 @@
+"""Monitoring returns from providers, review, underspends and reminders (issue 7)."""
