@@ -1,0 +1,237 @@
+"""``manage.py load_demo``: the Avon and Somerset picture, loaded once and only once."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from commissioning import demo
+from commissioning.demo import DEMO_PASSWORD
+from commissioning.identifiers import validate_org_id
+from commissioning.models import (
+    FundingSource,
+    FundingStream,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+)
+
+pytestmark = pytest.mark.django_db
+
+LOCAL_AUTHORITIES = {
+    "GB-LAE-BST": "Bristol City Council",
+    "GB-LAE-BAS": "Bath and North East Somerset Council",
+    "GB-LAE-NSM": "North Somerset Council",
+    "GB-LAE-SGC": "South Gloucestershire Council",
+    "GB-LAE-SOM": "Somerset Council",
+}
+ICBS = {"GB-NHS-QUY", "GB-NHS-QOX", "GB-NHS-QSL"}
+SOURCES = [
+    FundingSource.MOJ_VICTIMS_FORMULA,
+    FundingSource.MOJ_VICTIMS_GENERAL,
+    FundingSource.HOME_OFFICE_VRU,
+    FundingSource.OPCC_BUDGET,
+]
+DEMO_EMAILS = {
+    Role.OFFICER: "officer@example.org",
+    Role.MANAGER: "manager@example.org",
+    Role.PROVIDER: "provider@example.org",
+    Role.VIEWER: "viewer@example.org",
+    Role.ADMIN: "admin@example.org",
+}
+
+
+def load_demo() -> str:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def table_counts() -> dict[str, int]:
+    """Rows in every table the project has, history tables and later apps' included."""
+    return {
+        model._meta.label: model._base_manager.count()
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy
+    }
+
+
+def test_creates_the_office_and_its_partners():
+    load_demo()
+
+    office = Organisation.objects.get(identifier=settings.OFFICE_ORG_ID)
+    assert office.name == settings.OFFICE_NAME
+    assert office.kind == OrganisationKind.GOVERNMENT_DEPARTMENT
+
+    for name, kind in [
+        ("Avon and Somerset Constabulary", OrganisationKind.CONSTABULARY),
+        ("South West Police Procurement Service", OrganisationKind.PROCUREMENT_SERVICE),
+        ("Quartet Community Foundation", OrganisationKind.COMMUNITY_FOUNDATION),
+        ("Somerset Community Foundation", OrganisationKind.COMMUNITY_FOUNDATION),
+        ("Youth Endowment Fund", OrganisationKind.NATIONAL_BODY),
+    ]:
+        assert Organisation.objects.get(name=name).kind == kind
+    assert Organisation.objects.get(identifier="GB-NHS-X24").kind == OrganisationKind.NHS_ENGLAND
+    assert Organisation.objects.get(identifier="GB-GOR-D18").name == "Ministry of Justice"
+    assert Organisation.objects.get(name="Home Office").kind == (
+        OrganisationKind.GOVERNMENT_DEPARTMENT
+    )
+
+
+def test_creates_five_local_authorities_five_csps_and_three_icbs():
+    load_demo()
+
+    authorities = Organisation.objects.filter(kind=OrganisationKind.LOCAL_AUTHORITY)
+    assert dict(authorities.values_list("identifier", "name")) == LOCAL_AUTHORITIES
+
+    csps = Organisation.objects.filter(kind=OrganisationKind.COMMUNITY_SAFETY_PARTNERSHIP)
+    assert csps.count() == 5
+    assert set(csps.values_list("identifier", flat=True)) == {""}
+    assert {
+        name.removesuffix(" Community Safety Partnership")
+        for name in csps.values_list("name", flat=True)
+    } == {
+        "Bristol",
+        "Bath and North East Somerset",
+        "North Somerset",
+        "South Gloucestershire",
+        "Somerset",
+    }
+
+    icbs = Organisation.objects.filter(kind=OrganisationKind.INTEGRATED_CARE_BOARD)
+    assert set(icbs.values_list("identifier", flat=True)) == ICBS
+
+
+def test_every_provider_has_a_primary_contact():
+    load_demo()
+
+    providers = Organisation.objects.filter(kind=OrganisationKind.PROVIDER)
+    assert 6 <= providers.count() <= 8
+    for provider in providers:
+        contact = provider.contacts.get(is_primary=True)
+        assert contact.email.endswith("@example.org")
+
+
+def test_creates_each_funding_stream_for_2024_25_and_2025_26():
+    load_demo()
+
+    office = Organisation.objects.get(identifier=settings.OFFICE_ORG_ID)
+    funders = {
+        FundingSource.MOJ_VICTIMS_FORMULA: "Ministry of Justice",
+        FundingSource.MOJ_VICTIMS_GENERAL: "Ministry of Justice",
+        FundingSource.HOME_OFFICE_VRU: "Home Office",
+        FundingSource.OPCC_BUDGET: office.name,
+    }
+    for year in (2024, 2025):
+        for source in SOURCES:
+            stream = FundingStream.objects.get(source=source, financial_year=year)
+            assert stream.funder.name == funders[source]
+            assert isinstance(stream.amount, Decimal)
+            assert stream.amount > Decimal("100000")
+            assert stream.conditions
+            assert stream.reporting_requirements
+    assert FundingStream.objects.count() == 8
+
+
+def test_creates_one_user_per_role_who_can_sign_in():
+    load_demo()
+
+    for role, email in DEMO_EMAILS.items():
+        user = User.objects.get(email=email)
+        assert user.role == role
+        assert authenticate(email=email, password=DEMO_PASSWORD) == user
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+
+    provider = User.objects.get(email=DEMO_EMAILS[Role.PROVIDER])
+    assert provider.organisation is not None
+    assert provider.organisation.kind == OrganisationKind.PROVIDER
+    assert provider.organisation.name == demo.VICTIM_SERVICES_PROVIDER
+
+    admin = User.objects.get(email=DEMO_EMAILS[Role.ADMIN])
+    assert admin.is_staff and admin.is_superuser
+    assert not User.objects.get(email=DEMO_EMAILS[Role.OFFICER]).is_staff
+
+
+def test_a_second_officer_and_manager_for_approvals():
+    load_demo()
+
+    assert User.objects.get(email="officer2@example.org").role == Role.OFFICER
+    assert User.objects.get(email="manager2@example.org").role == Role.MANAGER
+    assert User.objects.filter(role=Role.MANAGER).count() == 2
+
+
+def test_running_twice_changes_nothing():
+    load_demo()
+    # A demo user who changed their password keeps it.
+    officer = User.objects.get(email="officer@example.org")
+    officer.set_password("a-new-password-of-my-own")
+    officer.save(update_fields=["password"])
+    before = table_counts()
+
+    load_demo()
+
+    assert table_counts() == before
+    assert before["commissioning.HistoricalOrganisation"] == Organisation.objects.count()
+    assert authenticate(email="officer@example.org", password="a-new-password-of-my-own")
+    assert authenticate(email="officer@example.org", password=DEMO_PASSWORD) is None
+
+
+def test_every_identifier_is_a_valid_org_id():
+    load_demo()
+
+    identifiers = list(
+        Organisation.objects.exclude(identifier="").values_list("identifier", flat=True)
+    )
+    assert len(identifiers) >= 20
+    for identifier in identifiers:
+        validate_org_id(identifier)  # raises ValidationError if malformed
+
+
+def test_prints_a_line_per_loader_and_the_sign_ins():
+    output = load_demo()
+
+    assert "core: created " in output
+    for email in [*DEMO_EMAILS.values(), "officer2@example.org", "manager2@example.org"]:
+        assert email in output
+    assert DEMO_PASSWORD in output
+
+
+def test_runs_registered_loaders_in_order_and_all_or_nothing(monkeypatch):
+    monkeypatch.setattr(demo, "_LOADERS", dict(demo._LOADERS))
+    ran: list[str] = []
+
+    def later(log):
+        ran.append("later")
+        raise RuntimeError("a later app's loader failed")
+
+    def earlier(log):
+        ran.append("earlier")
+        log("earlier ran")
+
+    demo.register_demo_loader("later-app", 99, later)
+    demo.register_demo_loader("earlier-app", 5, earlier)
+    assert [item.name for item in demo.demo_loaders()][:2] == ["earlier-app", "core"]
+
+    with pytest.raises(RuntimeError):
+        load_demo()
+
+    assert ran == ["earlier", "later"]
+    assert not Organisation.objects.exists()
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_data_is_refused_where_it_is_not_allowed(settings):
+    settings.DEMO_DATA_ALLOWED = False
+
+    with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
+        call_command("load_demo", stdout=io.StringIO())
+
+    assert not User.objects.filter(email="admin@example.org").exists()
