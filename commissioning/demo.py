@@ -206,7 +206,7 @@ FUNDING_STREAMS = [
         MOJ,
         "Ministry of Justice victims grant (formula)",
         "MOJ-VF",
-        {2024: Decimal("1894520.00"), 2025: Decimal("1948760.00")},
+        {2024: Decimal("1894520.00"), 2025: Decimal("1948760.00"), 2026: Decimal("1991300.00")},
         "Ring-fenced for services supporting victims of crime to cope and recover, under "
         "the Victims' Code. Underspend cannot be carried forward and is returned to the "
         "Ministry of Justice.",
@@ -219,7 +219,7 @@ FUNDING_STREAMS = [
         MOJ,
         "Ministry of Justice victims grant (general)",
         "MOJ-VG",
-        {2024: Decimal("912300.00"), 2025: Decimal("884150.00")},
+        {2024: Decimal("912300.00"), 2025: Decimal("884150.00"), 2026: Decimal("861400.00")},
         "Ring-fenced for IDVA and ISVA posts and domestic abuse and sexual violence "
         "services as set out in the local allocations; changes to posts need MoJ "
         "agreement.",
@@ -231,7 +231,7 @@ FUNDING_STREAMS = [
         HOME_OFFICE,
         "Home Office Violence Reduction Unit grant",
         "HO-VRU",
-        {2024: Decimal("1186000.00"), 2025: Decimal("1214500.00")},
+        {2024: Decimal("1186000.00"), 2025: Decimal("1214500.00"), 2026: Decimal("1240000.00")},
         "For the Violence Reduction Unit's core function and interventions to prevent "
         "serious violence, delivered through the local VRU spokes; at least 20% match "
         "funding from partners.",
@@ -244,7 +244,7 @@ FUNDING_STREAMS = [
         None,  # the office itself
         "OPCC commissioning budget",
         "OPCC-CB",
-        {2024: Decimal("2450000.00"), 2025: Decimal("2525000.00")},
+        {2024: Decimal("2450000.00"), 2025: Decimal("2525000.00"), 2026: Decimal("2580000.00")},
         "Set in the PCC's annual budget: victim services, Appropriate Adults, Liaison and "
         "Diversion, mental health triage, Police and Crime Grants, the small grants "
         "scheme and commissioning planning. Underspends return to the PCC at year end.",
@@ -277,7 +277,7 @@ DEMO_USERS = [
     ("admin", "admin@example.org", "Alex Morgan", Role.ADMIN, "Systems Administrator"),
 ]
 
-FINANCIAL_YEARS = (2024, 2025)
+FINANCIAL_YEARS = (2024, 2025, 2026)
 
 
 class _Tally:

@@ -58,10 +58,15 @@ class PortalFormMixin:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             self._word_errors(field)
+            if isinstance(field.widget, forms.RadioSelect) and hasattr(field, "choices"):
+                # GOV.UK radios have no "---------" option: nothing chosen is the blank.
+                field.choices = [(k, v) for k, v in field.choices if k not in ("", None)]
             if name in self.field_widths:
                 field.gds_width = self.field_widths[name]
         self.helper = FormHelper()
         self.helper.form_method = self.form_method
+        # The server validates and shows GOV.UK errors; the browser's own bubbles don't.
+        self.helper.attrs = {"novalidate": ""}
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
         self.helper.layout = self.get_layout()

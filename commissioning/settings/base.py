@@ -159,6 +159,14 @@ CRISPY_TEMPLATE_PACK = "gds"
 CRISPY_FAIL_SILENTLY = False
 # The govuk-frontend version pinned in package.json, which crispy-forms-gds 2.0 targets.
 CRISPY_GDS_FRONTEND_VERSION = "5.14.0"
+# Widgets the pack does not style by default.
+CRISPY_CLASS_CONVERTERS = {
+    "urlinput": "govuk-input",
+    "numberinput": "govuk-input",
+    "telinput": "govuk-input",
+    "dateinput": "govuk-input",
+    "fileinput": "govuk-file-upload",
+}
 
 # --- Background work -------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -119,7 +119,7 @@ def test_every_provider_has_a_primary_contact():
         assert contact.email.endswith("@example.org")
 
 
-def test_creates_each_funding_stream_for_2024_25_and_2025_26():
+def test_creates_each_funding_stream_for_2024_25_to_2026_27():
     load_demo()
 
     office = Organisation.objects.get(identifier=settings.OFFICE_ORG_ID)
@@ -129,7 +129,7 @@ def test_creates_each_funding_stream_for_2024_25_and_2025_26():
         FundingSource.HOME_OFFICE_VRU: "Home Office",
         FundingSource.OPCC_BUDGET: office.name,
     }
-    for year in (2024, 2025):
+    for year in (2024, 2025, 2026):
         for source in SOURCES:
             stream = FundingStream.objects.get(source=source, financial_year=year)
             assert stream.funder.name == funders[source]
@@ -137,7 +137,7 @@ def test_creates_each_funding_stream_for_2024_25_and_2025_26():
             assert stream.amount > Decimal("100000")
             assert stream.conditions
             assert stream.reporting_requirements
-    assert FundingStream.objects.count() == 8
+    assert FundingStream.objects.count() == 12
 
 
 def test_creates_one_user_per_role_who_can_sign_in():
