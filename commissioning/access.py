@@ -21,6 +21,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class Access(StrEnum):
     #: Anyone, signed in or not: public pages, sign-in, health check.
     PUBLIC = "public"
+    #: Anyone holding a secret address (a calendar feed): no sign-in, and an unknown or
+    #: revoked secret answers 404.
+    SECRET_LINK = "secret_link"
     #: Any signed-in user, managing their own account (viewers included: signing out
     #: and changing one's own password are not changes to the office's records).
     ACCOUNT = "account"
@@ -38,7 +41,7 @@ class Access(StrEnum):
 def check_access(user, access: Access, method: str, has_object: bool) -> None:
     """Raise PermissionDenied or Http404 when ``user`` may not do this. The caller has
     already sent signed-out users to sign in (for every level but PUBLIC)."""
-    if access in (Access.PUBLIC, Access.ACCOUNT):
+    if access in (Access.PUBLIC, Access.SECRET_LINK, Access.ACCOUNT):
         return
     role = user.role
     unsafe = method not in SAFE_METHODS
@@ -69,7 +72,8 @@ class PortalAccessMixin(AccessMixin):
     def dispatch(self, request, *args, **kwargs):
         if self.access is None:
             raise PermissionDenied("This page does not declare who may open it.")
-        if self.access != Access.PUBLIC and not request.user.is_authenticated:
+        signed_out_allowed = self.access in (Access.PUBLIC, Access.SECRET_LINK)
+        if not signed_out_allowed and not request.user.is_authenticated:
             return self.handle_no_permission()
         if request.user.is_authenticated:
             check_access(request.user, self.access, request.method, has_object=bool(kwargs))

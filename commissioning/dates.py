@@ -41,3 +41,15 @@ class FinancialYear:
 def financial_year_choices(first: int = 2015, ahead: int = 5) -> list[tuple[int, str]]:
     last = FinancialYear.current().start_year + ahead
     return [(year, FinancialYear(year).label) for year in range(last, first - 1, -1)]
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (or earlier), clamped to the end of a short month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last_day in (31, 30, 29, 28):
+        try:
+            return datetime.date(year, month, min(day.day, last_day))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - every month has at least 28 days

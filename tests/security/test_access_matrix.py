@@ -108,6 +108,8 @@ def test_signed_out_users_get_what_the_view_declares(client, route):
     response = client.get(url)
     if route.view_class.access == Access.PUBLIC:
         assert response.status_code < 400 and not _is_login_redirect(response), (url, response)
+    elif route.view_class.access == Access.SECRET_LINK:
+        assert response.status_code == 404, (url, response.status_code)  # a made-up secret
     else:
         assert _is_login_redirect(response), (url, response.status_code)
         assert _is_login_redirect(client.post(url)), url
@@ -119,6 +121,7 @@ def _expected_get(access: Access, role: Role, has_object: bool) -> set[int]:
     refused_provider = {404} if has_object else {403}
     table = {
         Access.PUBLIC: ok,
+        Access.SECRET_LINK: {404},  # the URL's secret is made up
         Access.ACCOUNT: ok,
         Access.SIGNED_IN: ok,
         Access.STAFF: refused_provider if role == Role.PROVIDER else ok,
@@ -156,7 +159,7 @@ def test_each_role_gets_what_the_view_declares(client, make_user, route, role):
 
     # Refusals must hold for POSTs too: a viewer changes nothing, a provider sees nothing
     # of the office's. (Allowed roles are not POSTed to: an empty POST could change data.)
-    if role == Role.VIEWER and access not in (Access.PUBLIC, Access.ACCOUNT):
+    if role == Role.VIEWER and access not in (Access.PUBLIC, Access.SECRET_LINK, Access.ACCOUNT):
         assert client.post(url).status_code == 403, f"viewer POST {url} was not refused"
     if role == Role.PROVIDER and access not in (Access.PUBLIC, Access.ACCOUNT, Access.SIGNED_IN):
         assert client.post(url).status_code in _expected_get(access, role, has_object), url
