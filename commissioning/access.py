@@ -23,7 +23,7 @@ class Access(StrEnum):
     PUBLIC = "public"
     #: Anyone holding a secret address (a calendar feed): no sign-in, and an unknown or
     #: revoked secret answers 404.
-    SECRET_LINK = "secret_link"
+    SECRET_LINK = "secret_link"  # noqa: S105 - a name, not a secret
     #: Any signed-in user, managing their own account (viewers included: signing out
     #: and changing one's own password are not changes to the office's records).
     ACCOUNT = "account"

@@ -100,6 +100,8 @@ def xlsx_response(stem: str, columns: list[Column], objects: Iterable) -> HttpRe
 
 
 def export_response(fmt: str, stem: str, columns: list[Column], objects: Iterable):
-    return xlsx_response(stem, columns, objects) if fmt == "xlsx" else csv_response(
-        stem, columns, objects
+    return (
+        xlsx_response(stem, columns, objects)
+        if fmt == "xlsx"
+        else csv_response(stem, columns, objects)
     )

@@ -33,6 +33,7 @@ account_patterns = [
 organisation_patterns = [
     path("", organisations.OrganisationListView.as_view(), name="organisation-list"),
     path("new/", organisations.OrganisationCreateView.as_view(), name="organisation-create"),
+    path("export/", organisations.OrganisationExportView.as_view(), name="organisation-export"),
     path("<int:pk>/", organisations.OrganisationDetailView.as_view(), name="organisation-detail"),
     path(
         "<int:pk>/edit/", organisations.OrganisationUpdateView.as_view(), name="organisation-edit"
@@ -57,6 +58,7 @@ organisation_patterns = [
 funding_patterns = [
     path("", funding.FundingStreamListView.as_view(), name="funding-stream-list"),
     path("new/", funding.FundingStreamCreateView.as_view(), name="funding-stream-create"),
+    path("export/", funding.FundingStreamExportView.as_view(), name="funding-stream-export"),
     path("<int:pk>/", funding.FundingStreamDetailView.as_view(), name="funding-stream-detail"),
     path("<int:pk>/edit/", funding.FundingStreamUpdateView.as_view(), name="funding-stream-edit"),
 ]

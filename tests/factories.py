@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from commissioning.models import (
     FundingSource,
@@ -15,6 +17,20 @@ from commissioning.models import (
     OrganisationKind,
     Role,
     User,
+)
+from workstreams.models import (
+    ChecklistItem,
+    CommissioningRole,
+    Milestone,
+    MilestoneKind,
+    PartnerPart,
+    Portfolio,
+    ServiceUserVoice,
+    Stage,
+    VoiceKind,
+    Workstream,
+    WorkstreamPartner,
+    WorkstreamStatus,
 )
 
 DEFAULT_PASSWORD = "correct-horse-battery"
@@ -77,10 +93,92 @@ class FundingStreamFactory(factory.django.DjangoModelFactory):
     amount = Decimal("100000.00")
 
 
+class PortfolioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Portfolio
+        django_get_or_create = ("name",)
+
+    name = "Victim services"
+
+
+class WorkstreamFactory(factory.django.DjangoModelFactory):
+    """A workstream made through the service, so it has its role's checklist."""
+
+    class Meta:
+        model = Workstream
+
+    title = factory.Sequence(lambda n: f"Workstream {n}")
+    portfolio = factory.SubFactory(PortfolioFactory)
+    lead_officer = factory.SubFactory(UserFactory, role=Role.OFFICER)
+    role = CommissioningRole.LEAD
+    status = WorkstreamStatus.ACTIVE
+    stage = Stage.UNDERSTAND
+    lead_commissioner = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role == CommissioningRole.CO_COMMISSIONER),
+        yes_declaration=factory.SubFactory(
+            OrganisationFactory, kind=OrganisationKind.NHS_ENGLAND, identifier=""
+        ),
+        no_declaration=None,
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from workstreams.services import workstream_create
+
+        return workstream_create(by=None, **kwargs)
+
+
+class WorkstreamPartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkstreamPartner
+
+    workstream = factory.SubFactory(WorkstreamFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    part = PartnerPart.DELIVERY_PARTNER
+
+
+class ChecklistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChecklistItem
+
+    workstream = factory.SubFactory(WorkstreamFactory)
+    role = factory.LazyAttribute(lambda o: o.workstream.role)
+    stage = Stage.UNDERSTAND
+    order = 99
+    title = factory.Sequence(lambda n: f"Checklist item {n}")
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    workstream = factory.SubFactory(WorkstreamFactory)
+    kind = MilestoneKind.REVIEW
+    date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=90))
+    title = factory.Sequence(lambda n: f"Milestone {n}")
+
+
+class ServiceUserVoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceUserVoice
+
+    workstream = factory.SubFactory(WorkstreamFactory)
+    date = factory.LazyFunction(timezone.localdate)
+    kind = VoiceKind.CONSULTATION
+    title = factory.Sequence(lambda n: f"Consultation {n}")
+    summary = "Service users asked for evening appointments."
+
+
 #: The factory that makes a row for each model, for tests that walk the URLconf.
 FACTORIES = {
     Organisation: OrganisationFactory,
     OrganisationContact: OrganisationContactFactory,
     FundingStream: FundingStreamFactory,
     User: UserFactory,
+    Portfolio: PortfolioFactory,
+    Workstream: WorkstreamFactory,
+    WorkstreamPartner: WorkstreamPartnerFactory,
+    ChecklistItem: ChecklistItemFactory,
+    Milestone: MilestoneFactory,
+    ServiceUserVoice: ServiceUserVoiceFactory,
 }

@@ -11,6 +11,7 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from ..access import PortalAccessMixin
+from ..exports import export_response
 
 PAGE_SIZE = 25
 
@@ -100,3 +101,16 @@ class ServiceUpdateView(PolicyObjectMixin, ServiceFormView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.get_object()}
+
+
+class PortalExportView(PortalListView):
+    """The list's filtered rows as a download: ``?format=csv`` (default) or ``xlsx``,
+    through the shared exporter. Same filters, policy and selector as the list page."""
+
+    paginate_by = None
+    export_stem = "export"
+    export_columns: list = []
+
+    def render_to_response(self, context, **response_kwargs):
+        fmt = "xlsx" if self.request.GET.get("format") == "xlsx" else "csv"
+        return export_response(fmt, self.export_stem, self.export_columns, self.object_list)

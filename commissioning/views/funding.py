@@ -2,17 +2,43 @@ from __future__ import annotations
 
 from .. import selectors, services
 from ..access import Access
+from ..exports import Column
 from ..filters import FundingStreamFilter
 from ..forms import FundingStreamForm
+from ..history import history_entries
 from ..policies import funding_stream_policy
-from .base import PortalDetailView, PortalListView, ServiceFormView, ServiceUpdateView
+from .base import (
+    PortalDetailView,
+    PortalExportView,
+    PortalListView,
+    ServiceFormView,
+    ServiceUpdateView,
+)
 
 
-class FundingStreamListView(PortalListView):
+class FundingStreamRows:
     access = Access.STAFF
     policy = funding_stream_policy
     selector = staticmethod(selectors.funding_stream_list)
     filterset_class = FundingStreamFilter
+
+
+class FundingStreamExportView(FundingStreamRows, PortalExportView):
+    export_stem = "funding-streams"
+    export_columns = [
+        Column("Funding stream", lambda s: s.name),
+        Column("Reference", lambda s: s.reference),
+        Column("Financial year", lambda s: s.year.label),
+        Column("Source", lambda s: s.get_source_display()),
+        Column("Funder", lambda s: s.funder.name),
+        Column("Amount (£)", lambda s: s.amount),
+        Column("Committed (£)", lambda s: s.committed),
+        Column("Spent (£)", lambda s: s.spent),
+        Column("Headroom (£)", lambda s: s.headroom),
+    ]
+
+
+class FundingStreamListView(FundingStreamRows, PortalListView):
     template_name = "commissioning/funding_stream_list.html"
 
     def get_context_data(self, **kwargs):
@@ -33,7 +59,7 @@ class FundingStreamDetailView(PortalDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["history"] = self.object.history.select_related("history_user")[:20]
+        context["history"] = history_entries(self.object)
         return context
 
 

@@ -4,25 +4,46 @@ from django.shortcuts import get_object_or_404
 
 from .. import selectors, services
 from ..access import Access
+from ..exports import Column
 from ..filters import OrganisationFilter
 from ..forms import ConfirmRemoveForm, OrganisationContactForm, OrganisationForm
+from ..history import history_entries
 from ..models import OrganisationContact
 from ..policies import organisation_policy
 from .base import (
     PolicyObjectMixin,
     PortalDetailView,
+    PortalExportView,
     PortalListView,
     ServiceFormView,
     ServiceUpdateView,
 )
 
 
-class OrganisationListView(PortalListView):
+class OrganisationRows:
     access = Access.STAFF
     policy = organisation_policy
     selector = staticmethod(selectors.organisation_list)
     filterset_class = OrganisationFilter
+
+
+class OrganisationListView(OrganisationRows, PortalListView):
     template_name = "commissioning/organisation_list.html"
+
+
+class OrganisationExportView(OrganisationRows, PortalExportView):
+    export_stem = "organisations"
+    export_columns = [
+        Column("Name", lambda o: o.name),
+        Column("Kind", lambda o: o.get_kind_display()),
+        Column("Identifier", lambda o: o.identifier),
+        Column("Website", lambda o: o.website),
+        Column("Email", lambda o: o.email),
+        Column("Telephone", lambda o: o.telephone),
+        Column("Postcode", lambda o: o.postcode),
+        Column("Active", lambda o: o.is_active),
+        Column("Contacts", lambda o: o.contact_count),
+    ]
 
 
 class OrganisationDetailView(PortalDetailView):
@@ -36,7 +57,7 @@ class OrganisationDetailView(PortalDetailView):
         organisation = self.object
         context["contacts"] = organisation.contacts.all()
         context["funding_streams"] = organisation.funding_streams.all()
-        context["history"] = organisation.history.select_related("history_user")[:20]
+        context["history"] = history_entries(organisation)
         return context
 
 

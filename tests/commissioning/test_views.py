@@ -456,10 +456,17 @@ def test_officer_sees_add_and_edit_buttons(officer_client):
 
 def test_organisation_detail_shows_its_history_with_who_changed_it(officer_client, officer):
     officer_client.post(reverse("organisation-create"), organisation_post())
-    text = page(officer_client.get(Organisation.objects.get().get_absolute_url()))
+    organisation = Organisation.objects.get()
+    officer_client.post(
+        reverse("organisation-edit", args=[organisation.pk]),
+        organisation_post(name="Safe Haven Trust (Bristol)", kind=OrganisationKind.NATIONAL_BODY),
+    )
+    text = page(officer_client.get(organisation.get_absolute_url()))
     assert "History" in text
     assert "Olive Officer" in text
-    assert "Created" in text
+    assert "Added the organisation" in text
+    assert "<strong>Name</strong>: Safe Haven Trust to Safe Haven Trust (Bristol)" in text
+    assert "<strong>Kind</strong>: Provider (VCSE) to National body" in text
 
 
 def test_unknown_organisation_answers_a_styled_404(officer_client):

@@ -1,0 +1,196 @@
+"""The forward plan: every milestone across the office by month, its filters, and the
+iCalendar feed an officer can subscribe to."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from commissioning.access import Access, PortalAccessMixin
+from commissioning.models import STAFF_ROLES
+from commissioning.templatetags.portal import ukdate
+from commissioning.views.base import PortalListView
+
+from . import selectors, services
+from .calendar import build_calendar, calendar_name, feed_start
+from .forward_plan_filters import ForwardPlanFilter
+from .models import CalendarFeed, MilestoneKind
+from .policies import milestone_policy
+
+#: The GOV.UK tag colour for each kind of milestone.
+KIND_TAG_CLASSES = {
+    MilestoneKind.CONTRACT_END: "govuk-tag--red",
+    MilestoneKind.FUNDING_END: "govuk-tag--orange",
+    MilestoneKind.AGREEMENT_END: "govuk-tag--yellow",
+    MilestoneKind.NEW_CONTRACT_DUE: "govuk-tag--green",
+    MilestoneKind.NEW_FUNDING_DUE: "govuk-tag--turquoise",
+    MilestoneKind.REVIEW: "govuk-tag--blue",
+    MilestoneKind.ELECTION: "govuk-tag--purple",
+    MilestoneKind.OTHER: "govuk-tag--grey",
+}
+
+
+def with_tags(milestones):
+    """The milestones, each with ``tag_class`` set for its kind."""
+    milestones = list(milestones)
+    for milestone in milestones:
+        milestone.tag_class = KIND_TAG_CLASSES.get(milestone.kind, "govuk-tag--grey")
+    return milestones
+
+
+class ForwardPlanView(PortalListView):
+    access = Access.STAFF
+    policy = milestone_policy
+    selector = staticmethod(selectors.milestone_list)
+    filterset_class = ForwardPlanFilter
+    paginate_by = None
+    template_name = "workstreams/forward_plan.html"
+    http_method_names = ["get", "head", "options"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        printable = query.pop("print", None) is not None
+        querystring = query.urlencode()
+        context.update(
+            months=selectors.forward_plan(with_tags(context["object_list"])),
+            printable=printable,
+            querystring=querystring,
+            filters_applied=any(value for value in query.values()),
+            print_url=f"?{querystring}&print=1" if querystring else "?print=1",
+            screen_url=f"?{querystring}" if querystring else reverse("forward-plan"),
+            past_url=f"?{_without_date_from(query)}",
+            showing_past=not self.filterset.form.cleaned_data.get("date_from")
+            if self.filterset.form.is_valid()
+            else False,
+            filter_summary=self._filter_summary(),
+            today=timezone.localdate(),
+        )
+        return context
+
+    def _filter_summary(self) -> list[tuple[str, str]]:
+        """The filters in force, in words, for the printable version."""
+        form = self.filterset.form
+        if not form.is_valid():
+            return []
+        summary = []
+        for name, field in form.fields.items():
+            value = form.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            if hasattr(value, "strftime"):
+                text = ukdate(value)
+            elif hasattr(field, "choices") and not hasattr(value, "pk"):
+                text = str(dict(field.choices).get(value, value))
+            else:
+                text = str(value)
+            summary.append((str(field.label), text))
+        return summary
+
+
+def _without_date_from(query) -> str:
+    """The query string with the "From" date cleared: past milestones are shown too."""
+    query = query.copy()
+    for part in ("date_from_0", "date_from_1", "date_from_2"):
+        query[part] = ""
+    return query.urlencode()
+
+
+# --- The iCalendar feed -----------------------------------------------------------------
+
+
+def _has_forward_plan(user) -> bool:
+    return user.is_active and user.role in STAFF_ROLES
+
+
+class CalendarFeedSettingsView(PortalAccessMixin, TemplateView):
+    """How to subscribe, and the user's own secret address."""
+
+    access = Access.STAFF
+    template_name = "workstreams/calendar_feed_settings.html"
+    http_method_names = ["get", "head", "options"]
+
+    def get_context_data(self, **kwargs):
+        feed = CalendarFeed.objects.filter(user=self.request.user).first()
+        feed_url = (
+            self.request.build_absolute_uri(reverse("calendar-feed", args=[feed.token]))
+            if feed
+            else ""
+        )
+        return super().get_context_data(
+            feed=feed,
+            feed_url=feed_url,
+            calendar_name=calendar_name(),
+            breadcrumbs=[("Forward plan", reverse("forward-plan")), ("Calendar feed", None)],
+            **kwargs,
+        )
+
+
+class _OwnFeedView(PortalAccessMixin, View):
+    """A POST that changes the user's own subscription, not the office's records, so
+    a viewer may make one; a provider has no forward plan and so no feed."""
+
+    access = Access.ACCOUNT
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not _has_forward_plan(request.user):
+            raise Http404
+        self.perform(request.user)
+        return HttpResponseRedirect(reverse("calendar-feed-settings"))
+
+    def perform(self, user):  # pragma: no cover - each view implements it
+        raise NotImplementedError
+
+
+class CalendarFeedCreateView(_OwnFeedView):
+    def perform(self, user):
+        services.calendar_feed_issue(user=user)
+        messages.success(
+            self.request,
+            "Your calendar address is ready. Copy it into your calendar to subscribe.",
+        )
+
+
+class CalendarFeedRevokeView(_OwnFeedView):
+    def perform(self, user):
+        services.calendar_feed_revoke(user=user)
+        messages.success(
+            self.request,
+            "Your calendar address has stopped working. Calendars subscribed to it will "
+            "no longer update.",
+        )
+
+
+class CalendarFeedView(PortalAccessMixin, View):
+    """The feed itself, fetched by a calendar app with no sign-in: the secret in the
+    address is the key. An unknown or revoked secret, or one whose owner has left or
+    no longer works in the office, answers 404."""
+
+    access = Access.SECRET_LINK
+    http_method_names = ["get", "head"]
+
+    def dispatch(self, request, *args, token: str = "", **kwargs):
+        # Whatever the method, an address that does not work answers 404.
+        self.feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+        if self.feed is None or not _has_forward_plan(self.feed.user):
+            raise Http404
+        return super().dispatch(request, *args, token=token, **kwargs)
+
+    def get(self, request, token: str):
+        feed = self.feed
+        services.calendar_feed_record_use(feed=feed)
+        milestones = selectors.milestone_list(
+            queryset=milestone_policy.visible_to(feed.user)
+        ).filter(date__gte=feed_start())
+        calendar = build_calendar(milestones, absolute_url=request.build_absolute_uri)
+        response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="forward-plan.ics"'
+        response["Cache-Control"] = "private, no-cache"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
