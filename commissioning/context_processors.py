@@ -11,4 +11,12 @@ def portal(request):
         "office_short_name": settings.OFFICE_SHORT_NAME,
         "office_contact_email": settings.OFFICE_CONTACT_EMAIL,
         "navigation": navigation_for(request),
+        "unread_notifications": _unread(request),
     }
+
+
+def _unread(request) -> int:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    return user.notifications.filter(read_at__isnull=True).count()

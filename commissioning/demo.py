@@ -280,7 +280,7 @@ DEMO_USERS = [
 FINANCIAL_YEARS = (2024, 2025, 2026)
 
 
-class _Tally:
+class Tally:
     def __init__(self) -> None:
         self.created: dict[str, int] = {}
         self.found = 0
@@ -297,7 +297,7 @@ class _Tally:
 
 
 def _organisation(
-    tally: _Tally, *, name: str, kind: str, identifier: str = "", description: str = ""
+    tally: Tally, *, name: str, kind: str, identifier: str = "", description: str = ""
 ) -> Organisation:
     if identifier:
         existing = Organisation.objects.filter(identifier=identifier).first()
@@ -311,7 +311,7 @@ def _organisation(
     )
 
 
-def _contact(tally: _Tally, organisation: Organisation, name: str, job_title: str, email: str):
+def _contact(tally: Tally, organisation: Organisation, name: str, job_title: str, email: str):
     existing = OrganisationContact.objects.filter(
         organisation=organisation, email__iexact=email
     ).first()
@@ -328,7 +328,7 @@ def _contact(tally: _Tally, organisation: Organisation, name: str, job_title: st
     )
 
 
-def _funding_stream(tally: _Tally, **fields) -> FundingStream:
+def _funding_stream(tally: Tally, **fields) -> FundingStream:
     existing = FundingStream.objects.filter(
         name=fields["name"], financial_year=fields["financial_year"]
     ).first()
@@ -338,7 +338,7 @@ def _funding_stream(tally: _Tally, **fields) -> FundingStream:
     return services.funding_stream_create(by=None, **fields)
 
 
-def _user(tally: _Tally, **fields) -> User:
+def _user(tally: Tally, **fields) -> User:
     existing = User.objects.filter(email__iexact=fields["email"]).first()
     tally.add("users", existing is None)
     if existing is not None:
@@ -348,7 +348,7 @@ def _user(tally: _Tally, **fields) -> User:
 
 def load_core(log: Log) -> None:
     """Avon and Somerset's partners, providers, funding streams and one user per role."""
-    tally = _Tally()
+    tally = Tally()
     orgs: dict[str, Organisation] = {}
 
     def add(name: str, kind: str, identifier: str = "", description: str = "") -> None:

@@ -288,3 +288,34 @@ class FundingStream(models.Model):
     @property
     def headroom(self) -> Decimal:
         return self._money("headroom_total")
+
+
+class Notification(models.Model):
+    """Something a user should know: shown in the portal and, usually, emailed.
+
+    ``key`` names the event (for example ``decision-submitted:42``); a user gets one
+    notification per key however many times the event is announced, so repeated or
+    retried work never notifies twice.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=200)
+    title = models.CharField(max_length=255)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True, help_text="A page in the portal.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_wanted = models.BooleanField(default=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], name="notification_once_per_recipient_and_key"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} (to {self.recipient})"

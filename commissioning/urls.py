@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import accounts, dashboard, funding, health, organisations
+from .views import accounts, dashboard, funding, health, notifications, organisations
 
 account_patterns = [
     path("sign-in/", accounts.SignInView.as_view(), name="login"),
@@ -67,6 +67,12 @@ urlpatterns = [
     path("", dashboard.DashboardView.as_view(), name="dashboard"),
     path("healthz", health.HealthView.as_view(), name="healthz"),
     path("account/", include(account_patterns)),
+    path("notifications/", notifications.NotificationListView.as_view(), name="notification-list"),
+    path(
+        "notifications/read/",
+        notifications.NotificationReadAllView.as_view(),
+        name="notification-read-all",
+    ),
     path("organisations/", include(organisation_patterns)),
     path("funding-streams/", include(funding_patterns)),
     path("workstreams/", include("workstreams.urls")),

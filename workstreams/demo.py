@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from commissioning.dates import add_months
-from commissioning.demo import Log, register_demo_loader
+from commissioning.demo import Log, Tally, register_demo_loader
 from commissioning.models import Organisation, User
 
 from . import services
@@ -697,22 +697,6 @@ VOICES = [
 # --- Loader ------------------------------------------------------------------------------
 
 
-class _Tally:
-    def __init__(self) -> None:
-        self.created: dict[str, int] = {}
-        self.found = 0
-
-    def add(self, label: str, created: bool) -> None:
-        if created:
-            self.created[label] = self.created.get(label, 0) + 1
-        else:
-            self.found += 1
-
-    def summary(self) -> str:
-        made = ", ".join(f"{n} {label}" for label, n in self.created.items()) or "nothing"
-        return f"created {made}; {self.found} already there"
-
-
 class _Organisations:
     """Organisations the core's loader made, by identifier or exact name."""
 
@@ -764,7 +748,7 @@ def _progress(workstream: Workstream, spec: DemoWorkstream, users: dict[str, Use
 
 
 def _workstream(
-    tally: _Tally, spec: DemoWorkstream, users: dict[str, User], orgs: _Organisations
+    tally: Tally, spec: DemoWorkstream, users: dict[str, User], orgs: _Organisations
 ) -> Workstream:
     existing = Workstream.objects.filter(title=spec.title).first()
     tally.add("workstreams", existing is None)
@@ -784,7 +768,7 @@ def _workstream(
     return workstream
 
 
-def _partner(tally: _Tally, workstream: Workstream, organisation: Organisation, partner, by):
+def _partner(tally: Tally, workstream: Workstream, organisation: Organisation, partner, by):
     exists = WorkstreamPartner.objects.filter(
         workstream=workstream, organisation=organisation, part=partner.part
     ).exists()
@@ -799,7 +783,7 @@ def _partner(tally: _Tally, workstream: Workstream, organisation: Organisation, 
         )
 
 
-def _milestone(tally: _Tally, workstream, kind, date, title, note, by, *, any_date=False):
+def _milestone(tally: Tally, workstream, kind, date, title, note, by, *, any_date=False):
     """``any_date``: a milestone set relative to today is the same one whatever its date,
     so a run next month does not add a second."""
     lookup = Milestone.objects.filter(workstream=workstream, kind=kind, title=title)
@@ -816,7 +800,7 @@ def _milestone(tally: _Tally, workstream, kind, date, title, note, by, *, any_da
 def load_workstreams(log: Log) -> None:
     """The strategy's workstreams under their roles, their partners, the forward plan's
     milestones and a few service-user voice entries."""
-    tally = _Tally()
+    tally = Tally()
     users = {key: User.objects.get(email__iexact=email) for key, email in USERS.items()}
     orgs = _Organisations()
 

@@ -31,6 +31,8 @@ SERVICE_NAME = env("SERVICE_NAME", default=f"{OFFICE_SHORT_NAME} commissioning")
 OFFICE_ORG_ID = env("OFFICE_ORG_ID", default="GB-GOR-PC390")
 OPEN_DATA_360G_PREFIX = env("OPEN_DATA_360G_PREFIX", default="360G-ASOPCC")
 OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", default="ocds-asopcc")
+# The portal's own address, for links in emails and calendar feeds.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 OFFICE_CONTACT_EMAIL = env("OFFICE_CONTACT_EMAIL", default="commissioning@example.org")
 # Over this annual value the strategy expects the procurement-service route.
 PROCUREMENT_SERVICE_THRESHOLD = Decimal(env("PROCUREMENT_SERVICE_THRESHOLD", default="50000"))
