@@ -32,6 +32,10 @@ class Access(StrEnum):
     #: Office staff read (officers, managers, viewers, admins); only editors POST.
     #: Providers are refused: 404 for a record's page, 403 for any other.
     STAFF = "staff"
+    #: Office staff read everything; a provider reads only their own organisation's
+    #: records (the view's policy narrows the rows, so another's id answers 404); only
+    #: editors POST.
+    SCOPED = "scoped"
     #: Officers, managers and admins only (create and edit pages).
     EDITORS = "editors"
     #: Managers and admins only (approvals).
@@ -45,6 +49,8 @@ def check_access(user, access: Access, method: str, has_object: bool) -> None:
         return
     role = user.role
     unsafe = method not in SAFE_METHODS
+    if role == Role.PROVIDER and access == Access.SCOPED and not unsafe:
+        return  # the view's policy shows a provider only their own records
     if role == Role.PROVIDER and access != Access.SIGNED_IN:
         # A provider must not learn whether another body's record exists.
         if has_object:
@@ -52,7 +58,7 @@ def check_access(user, access: Access, method: str, has_object: bool) -> None:
         raise PermissionDenied
     if access == Access.SIGNED_IN:
         allowed = not (unsafe and role == Role.VIEWER)
-    elif access == Access.STAFF:
+    elif access in (Access.STAFF, Access.SCOPED):
         allowed = role in (EDITOR_ROLES if unsafe else STAFF_ROLES)
     elif access == Access.EDITORS:
         allowed = role in EDITOR_ROLES

@@ -28,6 +28,8 @@ class MoneySource:
     stream_field: str = "funding_stream"
     amount_field: str = "amount"
     condition: Q = field(default_factory=Q)
+    #: -1 for money that comes back to the stream (an underspend returned).
+    sign: int = 1
 
 
 _COMMITTED: list[MoneySource] = []
@@ -55,9 +57,8 @@ def _total(sources: list[MoneySource]):
             .annotate(total=Sum(source.amount_field))
             .values("total")
         )
-        expression = expression + Coalesce(
-            Subquery(subquery, output_field=MONEY), Value(ZERO, output_field=MONEY)
-        )
+        total = Coalesce(Subquery(subquery, output_field=MONEY), Value(ZERO, output_field=MONEY))
+        expression = expression + total if source.sign > 0 else expression - total
     return expression
 
 

@@ -18,6 +18,8 @@ from commissioning.models import (
     Role,
     User,
 )
+from decisions.models import Answer, DecisionAssessment, DecisionType, Rating, Recommendation
+from grants.models import AwardRoute, FraudRisk, Grant, Programme
 from workstreams.models import (
     ChecklistItem,
     CommissioningRole,
@@ -169,6 +171,106 @@ class ServiceUserVoiceFactory(factory.django.DjangoModelFactory):
     summary = "Service users asked for evening appointments."
 
 
+class DecisionAssessmentFactory(factory.django.DjangoModelFactory):
+    """A draft assessment made through the service (so it has its six blank answers)."""
+
+    class Meta:
+        model = DecisionAssessment
+
+    title = factory.Sequence(lambda n: f"Assessment {n}")
+    decision_type = DecisionType.NEW_WORKSTREAM
+    workstream = factory.SubFactory(WorkstreamFactory, status=WorkstreamStatus.PROPOSED)
+    author = factory.SubFactory(UserFactory, role=Role.OFFICER)
+
+    @classmethod
+    def _create(cls, model_class, *args, author, **kwargs):
+        from decisions.services import assessment_create
+
+        return assessment_create(by=author, **kwargs)
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    """One of an assessment's six answers (they are made with the assessment)."""
+
+    class Meta:
+        model = Answer
+        django_get_or_create = ("assessment", "question")
+
+    assessment = factory.SubFactory(DecisionAssessmentFactory)
+    question = factory.LazyAttribute(lambda o: o.assessment.question_set.questions.first())
+
+
+def complete_answers(assessment, rating=Rating.MET, **fields):
+    """Fill in all six answers and a recommendation to proceed, ready to submit."""
+    from decisions.services import assessment_update
+
+    fields.setdefault("recommendation", Recommendation.PROCEED)
+    fields.setdefault("recommended_role", CommissioningRole.LEAD)
+    fields.setdefault("summary", "Proceed as lead commissioner.")
+    answers = {
+        number: {"rating": rating, "narrative": f"Answer to question {number}."}
+        for number in range(1, 7)
+    }
+    return assessment_update(assessment=assessment, by=assessment.author, answers=answers, **fields)
+
+
+def submitted_assessment(**kwargs):
+    from decisions.services import assessment_submit
+
+    assessment = DecisionAssessmentFactory(**kwargs)
+    complete_answers(assessment)
+    return assessment_submit(assessment=assessment, by=assessment.author)
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    """A draft grant made through the service, charged in full to one funding stream."""
+
+    class Meta:
+        model = Grant
+
+    title = factory.Sequence(lambda n: f"Grant {n}")
+    purpose = "Support for victims of crime."
+    workstream = factory.SubFactory(WorkstreamFactory, role=CommissioningRole.FACILITATING)
+    recipient = factory.SubFactory(OrganisationFactory)
+    programme = factory.LazyFunction(lambda: Programme.objects.get(code="police-and-crime-grant"))
+    amount = Decimal("20000.00")
+    start_date = datetime.date(2025, 4, 1)
+    end_date = datetime.date(2026, 3, 31)
+    award_route = AwardRoute.OPEN_CALL
+    responsible_officer = factory.SubFactory(UserFactory, role=Role.OFFICER)
+    funding_stream = factory.SubFactory(FundingStreamFactory, amount=Decimal("500000.00"))
+
+    @classmethod
+    def _create(cls, model_class, *args, funding_stream, **kwargs):
+        from grants.services import grant_create
+
+        return grant_create(by=None, charges=[(funding_stream, kwargs["amount"])], **kwargs)
+
+
+def awardable(grant, **due_diligence):
+    """Complete a draft grant's due diligence and schedule so it can be awarded."""
+    from grants.services import schedule_generate
+
+    values = {
+        "dd_organisation_checked": True,
+        "dd_accounts_date": timezone.localdate(),
+        "dd_safeguarding_policy": True,
+        "dd_fraud_risk": FraudRisk.LOW,
+        **due_diligence,
+    }
+    Grant.objects.filter(pk=grant.pk).update(**values)
+    grant.refresh_from_db()
+    schedule_generate(grant=grant, by=None)
+    return grant
+
+
+def awarded_grant(**kwargs):
+    from grants.services import grant_award
+
+    grant = awardable(GrantFactory(**kwargs))
+    return grant_award(grant=grant, by=grant.responsible_officer)
+
+
 #: The factory that makes a row for each model, for tests that walk the URLconf.
 FACTORIES = {
     Organisation: OrganisationFactory,
@@ -181,4 +283,7 @@ FACTORIES = {
     ChecklistItem: ChecklistItemFactory,
     Milestone: MilestoneFactory,
     ServiceUserVoice: ServiceUserVoiceFactory,
+    DecisionAssessment: DecisionAssessmentFactory,
+    Answer: AnswerFactory,
+    Grant: GrantFactory,
 }

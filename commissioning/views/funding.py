@@ -7,6 +7,7 @@ from ..filters import FundingStreamFilter
 from ..forms import FundingStreamForm
 from ..history import history_entries
 from ..policies import funding_stream_policy
+from ..sections import sections_for
 from .base import (
     PortalDetailView,
     PortalExportView,
@@ -60,6 +61,7 @@ class FundingStreamDetailView(PortalDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["history"] = history_entries(self.object)
+        context["sections"] = sections_for("funding-stream", self.object, self.request.user)
         return context
 
 

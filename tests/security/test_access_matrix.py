@@ -125,6 +125,9 @@ def _expected_get(access: Access, role: Role, has_object: bool) -> set[int]:
         Access.ACCOUNT: ok,
         Access.SIGNED_IN: ok,
         Access.STAFF: refused_provider if role == Role.PROVIDER else ok,
+        # A provider reads lists of their own records; the URL's record belongs to
+        # another organisation (the factories make it so), which must answer 404.
+        Access.SCOPED: ({404} if has_object else ok) if role == Role.PROVIDER else ok,
         Access.EDITORS: (
             refused_provider if role == Role.PROVIDER else {403} if role == Role.VIEWER else ok
         ),

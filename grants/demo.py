@@ -1,0 +1,5 @@
+"""demo of the grants app (being written)."""
+
+
+def register() -> None:
+    pass

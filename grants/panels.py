@@ -1,0 +1,5 @@
+"""panels of the grants app (being written)."""
+
+
+def register() -> None:
+    pass
