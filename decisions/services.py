@@ -14,9 +14,10 @@ from commissioning.models import EDITOR_ROLES, Role, User
 from commissioning.notifications import notify
 from commissioning.templatetags.portal import ukdate
 from workstreams import services as workstream_services
-from workstreams.models import Workstream, WorkstreamStatus
+from workstreams.models import CommissioningRole, Workstream, WorkstreamStatus
 
 from .models import (
+    DECIDED_STATUSES,
     Answer,
     AssessmentEvent,
     AssessmentStatus,
@@ -61,7 +62,7 @@ def _locked(assessment: DecisionAssessment) -> DecisionAssessment:
     return DecisionAssessment.objects.select_for_update().get(pk=assessment.pk)
 
 
-def _refuse_if_not_editable(assessment: DecisionAssessment) -> None:
+def refuse_if_not_editable(assessment: DecisionAssessment) -> None:
     if assessment.is_editable:
         return
     if assessment.is_decided:
@@ -139,7 +140,7 @@ def assessment_update(
     """Save what has been typed so far (nothing is required until submission).
     ``answers`` maps a question number to its rating, narrative and evidence."""
     assessment = _locked(assessment)
-    _refuse_if_not_editable(assessment)
+    refuse_if_not_editable(assessment)
     previous = assessment.status
     for name, value in fields.items():
         setattr(assessment, name, value)
@@ -192,12 +193,24 @@ def missing_for_submission(assessment: DecisionAssessment) -> dict[str, str]:
         and not assessment.recommended_role
     ):
         missing["recommended_role"] = "Select the commissioning role the office should take"
+    if (
+        proceed
+        and assessment.decision_type == DecisionType.NEW_WORKSTREAM
+        and assessment.recommended_role == CommissioningRole.CO_COMMISSIONER
+        and not assessment.workstream.lead_commissioner_id
+    ):
+        missing["recommended_role"] = (
+            "A co-commissioned workstream is led by another body: record its lead "
+            "commissioner on the workstream first, or recommend another role"
+        )
     not_met = [a.question for a in answers if a.rating == Rating.NOT_MET]
     if proceed and not_met and not assessment.justification.strip():
-        names = ", ".join(f"{q.number} ({q.heading})" for q in not_met)
-        missing["justification"] = (
-            f"Explain why the office should proceed although question {names} is not met"
-        )
+        names = [f"{q.number} ({q.heading})" for q in not_met]
+        if len(names) == 1:
+            which = f"question {names[0]} is"
+        else:
+            which = f"questions {', '.join(names[:-1])} and {names[-1]} are"
+        missing["justification"] = f"Explain why the office should proceed although {which} not met"
     return missing
 
 
@@ -210,7 +223,7 @@ def _managers_except(user: User):
 @transaction.atomic
 def assessment_submit(*, assessment: DecisionAssessment, by: User) -> DecisionAssessment:
     assessment = _locked(assessment)
-    _refuse_if_not_editable(assessment)
+    refuse_if_not_editable(assessment)
     missing = missing_for_submission(assessment)
     if missing:
         raise ValidationError(missing)
@@ -235,31 +248,30 @@ def assessment_submit(*, assessment: DecisionAssessment, by: User) -> DecisionAs
 
 
 def _apply_consequences(assessment: DecisionAssessment, by: User) -> None:
-    """A decided new-workstream assessment settles its proposed workstream."""
+    """A decided new-workstream assessment settles its workstream: proceed makes it active
+    in the recommended role (a declined proposal can be reconsidered this way, through a
+    superseding assessment); anything else declines a proposed one. Returning an
+    assessment for changes settles nothing."""
     workstream = assessment.workstream
     if (
-        assessment.decision_type != DecisionType.NEW_WORKSTREAM
-        or workstream.status != WorkstreamStatus.PROPOSED
+        assessment.status not in DECIDED_STATUSES
+        or assessment.decision_type != DecisionType.NEW_WORKSTREAM
+        or workstream.status not in (WorkstreamStatus.PROPOSED, WorkstreamStatus.DECLINED)
     ):
         return
     go_ahead = (
         assessment.status == AssessmentStatus.APPROVED
         and assessment.recommendation == Recommendation.PROCEED
     )
-    if go_ahead:
-        workstream_services.workstream_update(
-            workstream=workstream,
-            by=by,
-            status=WorkstreamStatus.ACTIVE,
-            role=assessment.recommended_role or workstream.role,
-        )
-    else:
-        workstream_services.workstream_update(
-            workstream=workstream,
-            by=by,
-            status=WorkstreamStatus.DECLINED,
-            closed_reason=f"{assessment.reference}: {assessment.decision_reason}",
-        )
+    if not go_ahead and workstream.status == WorkstreamStatus.DECLINED:
+        return
+    workstream_services.workstream_apply_decision(
+        workstream=workstream,
+        by=by,
+        go_ahead=go_ahead,
+        role=assessment.recommended_role or workstream.role,
+        reason=f"{assessment.reference}: {assessment.decision_reason}",
+    )
 
 
 @transaction.atomic
@@ -279,6 +291,12 @@ def assessment_decide(
     if assessment.author_id == by.pk:
         raise ValidationError(
             "You wrote this assessment, so another manager must decide it", code="own"
+        )
+    if assessment.status == AssessmentStatus.DRAFT:
+        raise ValidationError(
+            "This assessment was returned for changes and is being edited, so your "
+            "decision was not recorded.",
+            code="already_decided",
         )
     if assessment.status != AssessmentStatus.SUBMITTED:
         last = assessment.events.select_related("by").last()

@@ -5,6 +5,9 @@ class WorkstreamsConfig(AppConfig):
     name = "workstreams"
 
     def ready(self):
+        from commissioning.reference_data import reseed_after_migrate
+
+        reseed_after_migrate(self, "0002_reference_data")
         from commissioning.models import STAFF_ROLES
         from commissioning.navigation import register_nav
 

@@ -120,6 +120,27 @@ def workstream_update(*, workstream: Workstream, by: User | None, **fields: Any)
     return workstream
 
 
+@transaction.atomic
+def workstream_apply_decision(
+    *, workstream: Workstream, by: User, go_ahead: bool, role: str, reason: str
+) -> Workstream:
+    """The outcome of an approved or declined decision to take a workstream on: proceed
+    makes it active in ``role`` (also a declined one, when a superseding assessment
+    reconsiders it); otherwise it is declined with the reason. Only decisions do this;
+    an edit can't reopen a declined workstream."""
+    workstream = Workstream.objects.select_for_update().get(pk=workstream.pk)
+    old_role = workstream.role
+    if go_ahead:
+        workstream.status, workstream.role = WorkstreamStatus.ACTIVE, role
+        workstream.closed_reason = ""
+    else:
+        workstream.status, workstream.closed_reason = WorkstreamStatus.DECLINED, reason
+    _save(workstream, by=by)
+    if workstream.role != old_role:
+        _sync_checklist(workstream)
+    return workstream
+
+
 def outstanding_items(workstream: Workstream, stage: str | None = None):
     """Required checklist items of ``stage`` (default: the current one) still to do."""
     return workstream.checklist_items.filter(
