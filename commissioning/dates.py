@@ -53,3 +53,13 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
         except ValueError:
             continue
     raise ValueError(day)  # pragma: no cover - every month has at least 28 days
+
+
+def months_covered(start: datetime.date, end: datetime.date) -> int:
+    """How many months the period ``start``..``end`` (both included) spans, counting a
+    part month as one: 15 April 2025 to 14 April 2026 is 12; 1 April to 31 March is 12."""
+    after = end + datetime.timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    if after.day > start.day:
+        months += 1
+    return max(months, 1)

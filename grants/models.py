@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from commissioning.dates import months_covered
 from commissioning.uploads import RandomUploadPath
 
 PENNY = Decimal("0.01")
@@ -219,10 +220,8 @@ class Grant(models.Model):
 
     @property
     def months(self) -> int:
-        """The grant period in whole months (at least one)."""
-        months = (self.end_date.year - self.start_date.year) * 12
-        months += self.end_date.month - self.start_date.month + 1
-        return max(months, 1)
+        """The grant period in months, a part month counting as one."""
+        return months_covered(self.start_date, self.end_date)
 
     @property
     def annual_value(self) -> Decimal:
@@ -373,8 +372,10 @@ class AllocationShare(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     population = models.PositiveIntegerField()
     population_year = models.PositiveSmallIntegerField()
+    population_source = models.CharField(max_length=255, blank=True)
     recorded_crime = models.PositiveIntegerField()
     crime_year = models.CharField(max_length=20)
+    crime_source = models.CharField(max_length=255, blank=True)
     weight = models.DecimalField(
         "weighted share",
         max_digits=12,
@@ -421,3 +422,7 @@ class OnwardGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_name} ({self.amount})"
+
+    def clean(self):
+        if self.amount is not None and self.amount <= 0:
+            raise ValidationError({"amount": "Enter an amount greater than £0"})

@@ -1,15 +1,17 @@
-"""Office staff see every grant; a provider sees only grants to their own organisation."""
+"""Office staff see every grant; a provider sees only awarded grants to their own
+organisation."""
 
 from commissioning.policies import ModelPolicy
 
-from .models import Grant, LocalAllocation
+from .models import Grant, GrantStatus, LocalAllocation
 
 
 class GrantPolicy(ModelPolicy):
     model = Grant
 
     def provider_scope(self, user, queryset):
-        return queryset.filter(recipient_id=user.organisation_id)
+        # A draft is the office's working paper until it is awarded.
+        return queryset.filter(recipient_id=user.organisation_id).exclude(status=GrantStatus.DRAFT)
 
 
 class LocalAllocationPolicy(ModelPolicy):

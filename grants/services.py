@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from commissioning.dates import FinancialYear, add_months
+from commissioning.dates import FinancialYear, add_months, months_covered
 from commissioning.models import FundingStream, User
 from commissioning.templatetags.portal import money
 from decisions.models import AssessmentStatus, DecisionType
@@ -107,6 +107,10 @@ def grant_update(*, grant: Grant, by: User, **fields: Any) -> Grant:
 
 def _set_charges(grant: Grant, charges: list[tuple[FundingStream, Decimal]], *, by) -> None:
     streams = [stream.pk for stream, _ in charges]
+    if any(amount is None or amount <= 0 for _, amount in charges):
+        raise ValidationError(
+            {"charges": "Enter an amount greater than £0 for each funding stream"}
+        )
     if len(set(streams)) != len(streams):
         raise ValidationError({"charges": "Charge each funding stream once"})
     if sum((amount for _, amount in charges), ZERO) != grant.amount:
@@ -146,7 +150,7 @@ def instalment_dates(
 ) -> list[datetime.date]:
     """Due dates for ``instalments`` equal periods across the grant: each period's first
     day when paid in advance, its last day when paid in arrears."""
-    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    months = months_covered(start, end)
     instalments = max(1, min(instalments, months))
     boundaries = [add_months(start, round(months * i / instalments)) for i in range(instalments)]
     boundaries = [
@@ -210,8 +214,10 @@ def payment_update(*, payment: Payment, by: User, due_date=None, amount=None) ->
 # --- Award ------------------------------------------------------------------------------
 
 
-def award_problems(grant: Grant) -> dict[str, list[str]]:
-    """Everything that stops this draft being awarded, by the field it concerns."""
+def award_problems(grant: Grant, *, lock: bool = False) -> dict[str, list[str]]:
+    """Everything that stops this draft being awarded, by the field it concerns. The
+    award itself locks the charged funding streams (``lock=True``) so two awards can't
+    both take the last of a stream's headroom; a page that shows the list doesn't."""
     problems: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -244,16 +250,10 @@ def award_problems(grant: Grant) -> dict[str, list[str]]:
         add("charges", "Charge the grant to at least one funding stream")
     elif sum((c.amount for c in charges), ZERO) != grant.amount:
         add("charges", "The amounts charged to funding streams must add up to the grant")
-    streams = (
-        {
-            s.pk: s
-            for s in FundingStream.objects.filter(pk__in=[c.funding_stream_id for c in charges])
-            .select_for_update(of=("self",))
-            .with_money()
-        }
-        if charges
-        else {}
-    )
+    streams_query = FundingStream.objects.filter(pk__in=[c.funding_stream_id for c in charges])
+    if lock:
+        streams_query = streams_query.select_for_update(of=("self",))
+    streams = {s.pk: s for s in streams_query.with_money()}
     for charge in charges:
         stream = streams[charge.funding_stream_id]
         if charge.amount > stream.headroom_total:
@@ -297,7 +297,7 @@ def award_problems(grant: Grant) -> dict[str, list[str]]:
 @transaction.atomic
 def grant_award(*, grant: Grant, by: User, award_date: datetime.date | None = None) -> Grant:
     grant = _locked(grant)
-    problems = award_problems(grant)
+    problems = award_problems(grant, lock=True)
     if problems:
         raise ValidationError(problems)
     grant.status = GrantStatus.AWARDED
@@ -459,8 +459,10 @@ def allocation_create(
             area=area,
             population=area.population,
             population_year=area.population_year,
+            population_source=area.population_source,
             recorded_crime=area.recorded_crime,
             crime_year=area.crime_year,
+            crime_source=area.crime_source,
             weight=share.weight.quantize(Decimal("0.0000000001")),
             amount=share.amount,
         )
@@ -469,7 +471,12 @@ def allocation_create(
 
 @transaction.atomic
 def allocation_create_grants(
-    *, allocation: LocalAllocation, by: User, **common: Any
+    *,
+    allocation: LocalAllocation,
+    by: User,
+    programme=None,
+    workstream=None,
+    **common: Any,
 ) -> list[Grant]:
     """One draft grant per area's recipient, all in one transaction, linked to the
     allocation (and charged to its funding stream, when it has one)."""
@@ -497,8 +504,8 @@ def allocation_create_grants(
                 beneficiary_area=share.area,
                 amount=share.amount,
                 allocation=allocation,
-                programme=allocation.programme,
-                workstream=allocation.workstream,
+                programme=programme or allocation.programme,
+                workstream=workstream or allocation.workstream,
                 **common,
             )
         )

@@ -19,7 +19,15 @@ from commissioning.models import (
     User,
 )
 from decisions.models import Answer, DecisionAssessment, DecisionType, Rating, Recommendation
-from grants.models import AwardRoute, FraudRisk, Grant, Programme
+from grants.models import (
+    Area,
+    AwardRoute,
+    FraudRisk,
+    Grant,
+    LocalAllocation,
+    Payment,
+    Programme,
+)
 from workstreams.models import (
     ChecklistItem,
     CommissioningRole,
@@ -247,6 +255,55 @@ class GrantFactory(factory.django.DjangoModelFactory):
         return grant_create(by=None, charges=[(funding_stream, kwargs["amount"])], **kwargs)
 
 
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A scheduled payment on a grant's first charge."""
+
+    class Meta:
+        model = Payment
+
+    grant = factory.SubFactory("tests.factories.GrantFactory")
+    charge = factory.LazyAttribute(lambda o: o.grant.charges.first())
+    instalment = 1
+    due_date = factory.LazyAttribute(lambda o: o.grant.start_date)
+    amount = factory.LazyAttribute(lambda o: o.grant.amount)
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Area
+
+    name = factory.Sequence(lambda n: f"Area {n}")
+    population = 100_000
+    population_year = 2022
+    population_source = "ONS mid-year population estimates"
+    recorded_crime = 10_000
+    crime_year = "2023/24"
+    crime_source = "Police recorded crime"
+    allocation_recipient = factory.SubFactory(
+        OrganisationFactory, kind=OrganisationKind.COMMUNITY_SAFETY_PARTNERSHIP
+    )
+
+
+class LocalAllocationFactory(factory.django.DjangoModelFactory):
+    """An allocation made through the service across two new areas."""
+
+    class Meta:
+        model = LocalAllocation
+
+    title = factory.Sequence(lambda n: f"Allocation {n}")
+    total = Decimal("100000.00")
+    population_weight = Decimal(50)
+    crime_weight = Decimal(50)
+    created_by = factory.SubFactory(UserFactory, role=Role.OFFICER)
+
+    @classmethod
+    def _create(cls, model_class, *args, created_by, areas=None, **kwargs):
+        from grants.services import allocation_create
+
+        areas = areas or [AreaFactory(), AreaFactory()]
+        return allocation_create(by=created_by, areas=areas, **kwargs)
+
+
 def awardable(grant, **due_diligence):
     """Complete a draft grant's due diligence and schedule so it can be awarded."""
     from grants.services import schedule_generate
@@ -286,4 +343,7 @@ FACTORIES = {
     DecisionAssessment: DecisionAssessmentFactory,
     Answer: AnswerFactory,
     Grant: GrantFactory,
+    Payment: PaymentFactory,
+    Area: AreaFactory,
+    LocalAllocation: LocalAllocationFactory,
 }

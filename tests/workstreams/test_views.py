@@ -619,7 +619,7 @@ def test_decisions_and_money_tabs_say_when_nothing_is_recorded(viewer_client, wo
     decisions = page(viewer_client.get(url("workstream-decisions", workstream)))
     money = page(viewer_client.get(url("workstream-money", workstream)))
     assert "No decisions have been recorded for this workstream yet." in decisions
-    assert "No grants or contracts are charged to this workstream yet." in money
+    assert "No grants have been recorded for this workstream yet." in money
 
 
 def test_a_registered_section_fills_its_tab(viewer_client, workstream, tmp_path, settings):
@@ -633,7 +633,7 @@ def test_a_registered_section_fills_its_tab(viewer_client, workstream, tmp_path,
     ]
     register_workstream_section(
         "money",
-        "Grants",
+        "Test contracts",
         "test/section.html",
         lambda ws, user: {"title": ws.title, "count": 3},
         order=10,
@@ -642,7 +642,7 @@ def test_a_registered_section_fills_its_tab(viewer_client, workstream, tmp_path,
         text = page(viewer_client.get(url("workstream-money", workstream)))
         decisions = page(viewer_client.get(url("workstream-decisions", workstream)))
     finally:
-        unregister_workstream_section("money", "Grants")
+        unregister_workstream_section("money", "Test contracts")
     assert "Grants for Victim services: enhanced adults: 3" in text
     assert "No grants or contracts are charged" not in text
     assert "No decisions have been recorded for this workstream yet." in decisions
