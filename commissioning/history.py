@@ -78,3 +78,12 @@ def history_entries(instance, limit: int = HISTORY_LIMIT) -> list[dict]:
             }
         )
     return entries
+
+
+def set_reference_quietly(instance, reference: str) -> None:
+    """Give a just-created row its final reference (made from its id) without a second
+    history entry, and correct its creation entry, so no one sees the placeholder."""
+    model = type(instance)
+    model._default_manager.filter(pk=instance.pk).update(reference=reference)
+    instance.history.filter(history_type="+").update(reference=reference)
+    instance.reference = reference

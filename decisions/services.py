@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from commissioning.history import set_reference_quietly
 from commissioning.models import EDITOR_ROLES, Role, User
 from commissioning.notifications import notify
 from commissioning.templatetags.portal import ukdate
@@ -119,8 +120,7 @@ def assessment_create(
         supersedes=supersedes,
     )
     _save(assessment, by=by)
-    assessment.reference = f"DA-{timezone.localdate():%Y}-{assessment.pk:04d}"
-    assessment.save(update_fields=["reference"])
+    set_reference_quietly(assessment, f"DA-{timezone.localdate():%Y}-{assessment.pk:04d}")
     Answer.objects.bulk_create(
         Answer(assessment=assessment, question=question)
         for question in question_set.questions.all()

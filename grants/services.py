@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commissioning.dates import FinancialYear, add_months, months_covered
+from commissioning.history import set_reference_quietly
 from commissioning.models import FundingStream, User
 from commissioning.templatetags.portal import money
 from decisions.models import AssessmentStatus, DecisionType
@@ -72,8 +73,7 @@ def grant_create(
     _save(grant, by=by)
     if not wanted_reference:
         year = FinancialYear.containing(grant.start_date).start_year
-        grant.reference = f"GR-{year}-{grant.pk:04d}"
-        grant.save(update_fields=["reference"])
+        set_reference_quietly(grant, f"GR-{year}-{grant.pk:04d}")
     charges = list(charges)
     if charges:
         _set_charges(grant, charges, by=by)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from commissioning.dates import add_months
+from commissioning.history import history_entries
 from decisions.models import AssessmentStatus, DecisionType
 from decisions.services import assessment_decide
 from grants import services
@@ -1183,3 +1184,16 @@ def test_weights_that_do_not_add_up_to_100_are_refused(officer, areas):
     assert excinfo.value.messages == ["The population and crime weights must add up to 100%"]
     assert not LocalAllocation.objects.exists()
     assert not AllocationShare.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_new_grants_reference_never_shows_a_placeholder_in_its_history(officer):
+    grant = GrantFactory(responsible_officer=officer)
+    services.grant_update(grant=grant, by=officer, title="Renamed grant")
+
+    entries = history_entries(Grant.objects.get(pk=grant.pk))
+
+    assert grant.reference.startswith("GR-2025-")
+    changed = [change["label"] for entry in entries for change in entry["changes"]]
+    assert changed == ["Title"]
+    assert all(record.reference == grant.reference for record in grant.history.all())
