@@ -18,6 +18,7 @@ from commissioning.models import (
     Role,
     User,
 )
+from contracts.models import KPI, Bid, Contract, Procurement, ProcurementRoute
 from decisions.models import Answer, DecisionAssessment, DecisionType, Rating, Recommendation
 from grants.models import (
     Area,
@@ -304,6 +305,70 @@ class LocalAllocationFactory(factory.django.DjangoModelFactory):
         return allocation_create(by=created_by, areas=areas, **kwargs)
 
 
+class ProcurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Procurement
+
+    workstream = factory.SubFactory(WorkstreamFactory)
+    title = factory.Sequence(lambda n: f"Procurement {n}")
+    route = ProcurementRoute.PROCUREMENT_SERVICE
+    estimated_annual_value = Decimal("400000.00")
+    estimated_whole_life_value = Decimal("2000000.00")
+
+
+class BidFactory(factory.django.DjangoModelFactory):
+    """A bid made through the service (so it has its suitability grounds)."""
+
+    class Meta:
+        model = Bid
+
+    procurement = factory.SubFactory(ProcurementFactory)
+    supplier = factory.SubFactory(OrganisationFactory)
+    price = Decimal("1900000.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, procurement, **kwargs):
+        from contracts.services import bid_add
+
+        return bid_add(procurement=procurement, by=None, **kwargs)
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    """A contract entered through the service (meetings, notices and its end on the
+    forward plan made with it)."""
+
+    class Meta:
+        model = Contract
+
+    title = factory.Sequence(lambda n: f"Contract {n}")
+    supplier = factory.SubFactory(OrganisationFactory)
+    workstream = factory.SubFactory(WorkstreamFactory)
+    annual_value = Decimal("300000.00")
+    whole_life_value = Decimal("900000.00")
+    start_date = datetime.date(2025, 4, 1)
+    end_date = datetime.date(2028, 3, 31)
+    responsible_officer = factory.SubFactory(UserFactory, role=Role.OFFICER)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from contracts.services import contract_create
+
+        return contract_create(by=None, **kwargs)
+
+
+class KPIFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KPI
+
+    contract = factory.SubFactory(ContractFactory)
+    name = factory.Sequence(lambda n: f"KPI {n}")
+    measure = "Victims contacted within two working days of referral"
+    target = Decimal("90.00")
+    unit = "%"
+    direction = "higher"
+    frequency = "quarterly"
+
+
 def awardable(grant, **due_diligence):
     """Complete a draft grant's due diligence and schedule so it can be awarded."""
     from grants.services import schedule_generate
@@ -346,4 +411,8 @@ FACTORIES = {
     Payment: PaymentFactory,
     Area: AreaFactory,
     LocalAllocation: LocalAllocationFactory,
+    Procurement: ProcurementFactory,
+    Bid: BidFactory,
+    Contract: ContractFactory,
+    KPI: KPIFactory,
 }

@@ -36,6 +36,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 OFFICE_CONTACT_EMAIL = env("OFFICE_CONTACT_EMAIL", default="commissioning@example.org")
 # Over this annual value the strategy expects the procurement-service route.
 PROCUREMENT_SERVICE_THRESHOLD = Decimal(env("PROCUREMENT_SERVICE_THRESHOLD", default="50000"))
+# Contracts worth more than this over their whole life (and not light-touch) need at
+# least three KPIs before they go live.
+KPI_RULE_THRESHOLD = Decimal(env("KPI_RULE_THRESHOLD", default="5000000"))
 # `manage.py load_demo` creates sign-ins whose password is in the README.
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
 # Awards over this amount need an approved funding-award decision.

@@ -1,0 +1,5 @@
+"""demo of the contracts app (being written)."""
+
+
+def register() -> None:
+    pass

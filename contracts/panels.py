@@ -1,0 +1,5 @@
+"""panels of the contracts app (being written)."""
+
+
+def register() -> None:
+    pass
