@@ -81,6 +81,9 @@ class Procurement(models.Model):
     status = models.CharField(
         max_length=20, choices=ProcurementStatus.choices, default=ProcurementStatus.PLANNING
     )
+    awarded_bid = models.ForeignKey(
+        "contracts.Bid", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()

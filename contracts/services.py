@@ -29,6 +29,7 @@ from .models import (
     ContractMeeting,
     ContractNotice,
     ExtensionOption,
+    MeetingAction,
     ModeratedScore,
     NoticeKind,
     PanelScore,
@@ -161,6 +162,16 @@ def moderate(
     return row
 
 
+@transaction.atomic
+def bid_social_value_record(*, bid: Bid, by: User, score: Decimal) -> Bid:
+    """The panel's moderated social value score for a bid, on the procurement's scale."""
+    scale = bid.procurement.score_scale_max
+    if score is None or score < 0 or score > scale:
+        raise ValidationError({"social_value_score": f"Enter a score from 0 to {scale}"})
+    bid.social_value_score = score
+    return _save(bid, by=by)
+
+
 # --- Evaluation -------------------------------------------------------------------------
 
 
@@ -282,6 +293,7 @@ def procurement_award(
                 }
             )
     procurement.status = ProcurementStatus.AWARDED
+    procurement.awarded_bid = bid
     procurement.award_date = award_date or timezone.localdate()
     _save(procurement, by=by)
     return procurement
@@ -442,6 +454,39 @@ def meeting_record(
 ) -> ContractMeeting:
     meeting.held_on, meeting.minutes, meeting.rag = held_on, minutes, rag
     return _save(meeting, by=by)
+
+
+@transaction.atomic
+def extension_option_add(*, contract: Contract, by: User, months: int) -> ExtensionOption:
+    """An extension the contract allows (not yet exercised)."""
+    if not months or months < 1:
+        raise ValidationError({"months": "Enter the length of the extension in months"})
+    return _save(ExtensionOption(contract=contract, months=months), by=by)
+
+
+@transaction.atomic
+def meeting_action_add(
+    *,
+    meeting: ContractMeeting,
+    by: User,
+    description: str,
+    owner: str,
+    due_date: datetime.date,
+) -> MeetingAction:
+    return _save(
+        MeetingAction(meeting=meeting, description=description, owner=owner, due_date=due_date),
+        by=by,
+    )
+
+
+@transaction.atomic
+def meeting_action_done(
+    *, action: MeetingAction, by: User, done_on: datetime.date
+) -> MeetingAction:
+    if action.done_on:
+        raise ValidationError({"action": f"This action was done on {ukdate(action.done_on)}"})
+    action.done_on = done_on
+    return _save(action, by=by)
 
 
 @transaction.atomic

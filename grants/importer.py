@@ -9,48 +9,34 @@ nothing is saved, and ``ImportFailed`` carries the row-by-row report.
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
-import re
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower, Upper
-from django.template.defaultfilters import filesizeformat
+from django.db.models.functions import Lower
 
+from commissioning import importing
 from commissioning.dates import FinancialYear
-from commissioning.models import EDITOR_ROLES, FundingStream, Organisation, User
-from commissioning.templatetags.portal import money
-from commissioning.uploads import EXCEL, validate_upload
+from commissioning.importing import (
+    ImportColumn,
+    ImportFailed,
+    RowError,
+    Table,
+    parse_amount,
+    parse_date,
+    parse_financial_year,
+)
+from commissioning.importing import present as _present
+from commissioning.importing import text as _text
+from commissioning.models import FundingStream, User
 from workstreams.models import Workstream
 
 from . import services
 from .models import COMMITTED_STATUSES, Area, AwardRoute, Grant, GrantStatus, Programme
 
-#: A register bigger than this is split into several files (the import runs in the
-#: request, so it is kept to a size that finishes quickly).
-MAX_ROWS = 5000
-PENNY = Decimal("0.01")
-MAX_AMOUNT = Decimal("1000000000000")  # the model's 14 digits, 2 after the point
 IMPORTED_REASON = "Imported from a grants register"
-
-
-@dataclass(frozen=True)
-class ImportColumn:
-    key: str
-    heading: str
-    #: Whether the column must be in the file (a required column's cells may still be
-    #: blank where the row allows it, e.g. the recipient's name when its identifier is given).
-    required: bool = True
-
 
 COLUMNS = [
     ImportColumn("reference", "Reference", required=False),
@@ -104,246 +90,11 @@ AWARD_ROUTES = {
     "direct": AwardRoute.DIRECT,
     "direct award": AwardRoute.DIRECT,
 }
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # as a spreadsheet numbers it: the headings are row 1
-    column: str  # the column's heading, or "" for the row as a whole
-    value: str
-    message: str
-
-
-class ImportFailed(Exception):
-    """Nothing was imported; ``errors`` lists every problem found, row by row."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} problems")
-        self.errors = errors
-
-
-@dataclass
-class Table:
-    """A file's rows under the template's column keys (cells as read: text, numbers or
-    dates), each with its row number."""
-
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-
-
-# --- Reading the file -------------------------------------------------------------------
-
-
-def _heading_key(text: Any) -> str:
-    words = " ".join(str(text or "").replace("_", " ").split()).lower()
-    return re.sub(r"\s*\(optional\)$", "", words)
-
-
-_KEYS_BY_HEADING = {_heading_key(column.heading): column.key for column in COLUMNS}
-
-
-def _read_csv(upload) -> Iterable[list[Any]]:
-    upload.seek(0)
-    content = upload.read()
-    if b"\x00" in content:
-        raise ValidationError(
-            "The selected file is not a real CSV: its content does not match its name",
-            code="content",
-        )
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1252")  # Excel's "CSV (comma delimited)" on Windows
-        except UnicodeDecodeError as error:
-            raise ValidationError(
-                "The selected file could not be read: save it as “CSV UTF-8” and try again",
-                code="encoding",
-            ) from error
-    try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise ValidationError(
-            "The selected file could not be read as a CSV: %(problem)s",
-            code="csv",
-            params={"problem": str(error)},
-        ) from error
-
-
-def _read_xlsx(upload) -> Iterable[list[Any]]:
-    from openpyxl import load_workbook
-
-    validate_upload(upload, kinds=(EXCEL,), max_bytes=settings.EVIDENCE_MAX_BYTES)
-    upload.seek(0)
-    workbook = None
-    try:
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-        rows, filled = [], 0
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            rows.append(list(values))
-            filled += any(_present(value) for value in values)
-            if filled > MAX_ROWS + 1:  # the headings, the most allowed, and one more
-                break
-        return rows
-    except Exception as error:  # noqa: BLE001 - openpyxl fails in many ways on a damaged file
-        raise ValidationError(
-            "The selected file is not a real Excel spreadsheet: it could not be opened",
-            code="content",
-        ) from error
-    finally:
-        if workbook is not None:
-            workbook.close()
-
-
-def _present(value: Any) -> bool:
-    return value is not None and str(value).strip() != ""
 
 
 def read_table(upload) -> Table:
     """The file's rows, or a ValidationError saying why the file can't be imported."""
-    extension = PurePath(upload.name or "").suffix.lower()
-    if extension not in (".csv", ".xlsx"):
-        raise ValidationError(
-            "The selected file must be a CSV or an Excel spreadsheet (.xlsx)", code="type"
-        )
-    if upload.size == 0:
-        raise ValidationError("The selected file is empty", code="empty")
-    if upload.size > settings.EVIDENCE_MAX_BYTES:
-        raise ValidationError(
-            "The selected file must be smaller than %(limit)s",
-            code="too_big",
-            params={"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)},
-        )
-    lines = _read_csv(upload) if extension == ".csv" else _read_xlsx(upload)
-    lines = iter(lines)
-    header = next(lines, None)
-    if header is None or not any(_present(cell) for cell in header):
-        raise ValidationError(
-            "The selected file has no headings in its first row: download the template to see them",
-            code="no_header",
-        )
-    keys: list[str | None] = []
-    unknown, repeated = [], []
-    for cell in header:
-        if not _present(cell):
-            keys.append(None)  # a blank heading: the column is ignored
-            continue
-        key = _KEYS_BY_HEADING.get(_heading_key(cell))
-        if key is None:
-            unknown.append(str(cell).strip())
-        elif key in keys:
-            repeated.append(HEADINGS[key])
-        keys.append(key)
-    missing = [c.heading for c in COLUMNS if c.required and c.key not in keys]
-    problems = []
-    if missing:
-        problems.append(
-            "The file is missing these columns: "
-            + ", ".join(missing)
-            + ". Use the headings in the template"
-        )
-    if unknown:
-        problems.append(
-            "The file has columns the template does not: "
-            + ", ".join(unknown)
-            + ". Remove them or use the headings in the template"
-        )
-    if repeated:
-        problems.append("These columns appear more than once: " + ", ".join(repeated))
-    if problems:
-        raise ValidationError(problems, code="columns")
-    table = Table()
-    for number, cells in enumerate(lines, start=2):
-        if not any(_present(cell) for cell in cells):
-            continue
-        if len(table.rows) == MAX_ROWS:
-            raise ValidationError(
-                "The file has more than %(limit)s grants: split it into smaller files",
-                code="too_many",
-                params={"limit": f"{MAX_ROWS:,}"},
-            )
-        row = dict.fromkeys(HEADINGS)
-        for key, cell in zip(keys, cells, strict=False):
-            if key is not None:
-                row[key] = cell
-        table.rows.append((number, row))
-    if not table.rows:
-        raise ValidationError(
-            "The file has no grants in it: add a row for each grant under the headings",
-            code="no_rows",
-        )
-    return table
-
-
-# --- Reading cells ----------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a number typed into a spreadsheet, e.g. a charity number
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
-    return " ".join(str(value).split())
-
-
-def parse_amount(value: Any) -> Decimal:
-    """Pounds as ``12500``, ``12,500.50`` or ``£12,500.50``, to the penny."""
-    if isinstance(value, bool):
-        raise ValueError("Enter the amount in pounds, like 12500 or 12500.50")
-    if isinstance(value, float):
-        value = repr(value)
-    text = re.sub(r"[£,\s]", "", str(value))
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as error:
-        raise ValueError("Enter the amount in pounds, like 12500 or 12500.50") from error
-    if not amount.is_finite():
-        raise ValueError("Enter the amount in pounds, like 12500 or 12500.50")
-    if amount <= 0:
-        raise ValueError("Enter an amount greater than £0")
-    if amount != amount.quantize(PENNY):
-        raise ValueError("Enter the amount to the nearest penny (2 decimal places at most)")
-    if amount >= MAX_AMOUNT:
-        raise ValueError("Enter an amount of less than £1,000,000,000,000")
-    return amount.quantize(PENNY)
-
-
-def parse_date(value: Any, what: str) -> datetime.date:
-    """A date as dd/mm/yyyy or yyyy-mm-dd (or a spreadsheet's own date)."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = str(value).strip()
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date
-        except ValueError:
-            continue
-    raise ValueError(f"Enter {what} as a real date, like 01/04/2025 or 2025-04-01")
-
-
-def parse_financial_year(value: Any) -> int:
-    """The year a financial year starts: ``2025/26``, ``2025-26``, ``2025/2026`` or
-    ``2025`` are all 2025."""
-    problem = "Enter the financial year like 2025/26"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    match = re.fullmatch(r"(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?", str(value).strip())
-    if not match:
-        raise ValueError(problem)
-    start = int(match.group(1))
-    if match.group(2):
-        end = int(match.group(2))
-        if end != (start + 1) % (100 if len(match.group(2)) == 2 else 10000):
-            raise ValueError(f"{problem}: the second year follows the first")
-    if not 2000 <= start <= 2100:
-        raise ValueError(problem)
-    return start
+    return importing.read_table(upload, COLUMNS, singular="grant", plural="grants")
 
 
 # --- Checking the rows ------------------------------------------------------------------
@@ -353,8 +104,7 @@ def parse_financial_year(value: Any) -> int:
 class _Lookups:
     """The records rows refer to, loaded once for the whole file."""
 
-    organisations_by_identifier: dict[str, Organisation]
-    organisations_by_name: dict[str, list[Organisation]]
+    organisations: importing.Organisations
     programmes: dict[str, Programme]
     streams: dict[tuple[str, int], FundingStream]
     stream_years: dict[str, list[int]]
@@ -367,15 +117,9 @@ class _Lookups:
         def values(key: str) -> set[str]:
             return {_text(row[key]) for row in rows} - {""}
 
-        by_identifier = {
-            org.identifier_upper: org
-            for org in Organisation.objects.annotate(identifier_upper=Upper("identifier")).filter(
-                identifier_upper__in={v.upper() for v in values("recipient_identifier")}
-            )
-        }
-        by_name: dict[str, list[Organisation]] = defaultdict(list)
-        for org in Organisation.objects.filter(name__in=values("recipient_name")):
-            by_name[org.name].append(org)
+        organisations = importing.Organisations(
+            values("recipient_identifier"), values("recipient_name")
+        )
         programmes: dict[str, Programme] = {}
         for programme in Programme.objects.all():
             programmes[programme.code.lower()] = programme
@@ -386,19 +130,14 @@ class _Lookups:
         ):
             streams[(stream.name_lower, stream.financial_year)] = stream
             years[stream.name_lower].append(stream.financial_year)
-        officers = {
-            user.email_lower: user
-            for user in User.objects.annotate(email_lower=Lower("email")).filter(
-                email_lower__in={v.lower() for v in values("responsible_officer_email")}
-            )
-        }
+        officers = importing.officers_by_email(values("responsible_officer_email"))
         areas = {area.name.lower(): area for area in Area.objects.all()}
         existing = set(
             Grant.objects.filter(reference__in=values("reference")).values_list(
                 "reference", flat=True
             )
         )
-        return cls(by_identifier, by_name, programmes, streams, years, officers, areas, existing)
+        return cls(organisations, programmes, streams, years, officers, areas, existing)
 
 
 @dataclass
@@ -433,34 +172,11 @@ def _check_row(row: _Row, lookups: _Lookups, add) -> None:
         fields["reference"] = reference
 
     identifier, name = text("recipient_identifier"), text("recipient_name")
-    if identifier:
-        recipient = lookups.organisations_by_identifier.get(identifier.upper())
-        if recipient is None:
-            add(
-                "recipient_identifier",
-                f"No organisation has the identifier {identifier}: add the organisation "
-                "first, or correct the identifier",
-            )
-        else:
-            fields["recipient"] = recipient
-    elif name:
-        matches = lookups.organisations_by_name.get(name, [])
-        if not matches:
-            add(
-                "recipient_name",
-                f"No organisation is called “{name}” (the name must match exactly): add "
-                "the organisation first, or give its identifier",
-            )
-        elif len(matches) > 1:
-            add(
-                "recipient_name",
-                f"More than one organisation is called “{name}”: give the recipient's "
-                "identifier instead",
-            )
-        else:
-            fields["recipient"] = matches[0]
+    recipient, column, problem = lookups.organisations.find(identifier, name, "recipient")
+    if recipient is None:
+        add(f"recipient_{column}", problem)
     else:
-        add("recipient_identifier", "Enter the recipient's identifier or its name")
+        fields["recipient"] = recipient
 
     programme = text("programme")
     if not programme:
@@ -541,17 +257,9 @@ def _check_row(row: _Row, lookups: _Lookups, add) -> None:
         fields["direct_award_justification"] = justification
 
     email = text("responsible_officer_email")
-    officer = lookups.officers.get(email.lower())
-    if not email:
-        add("responsible_officer_email", "Enter the responsible officer's email address")
-    elif officer is None:
-        add("responsible_officer_email", f"No one with the email address {email} has an account")
-    elif officer.role not in EDITOR_ROLES:
-        add(
-            "responsible_officer_email",
-            f"{email} is a {officer.get_role_display().lower()}'s account: the responsible "
-            "officer must be an officer or manager",
-        )
+    officer, problem = importing.check_officer(email, lookups.officers)
+    if officer is None:
+        add("responsible_officer_email", problem)
     else:
         fields["responsible_officer"] = officer
 
@@ -597,34 +305,22 @@ def check_rows(table: Table) -> tuple[list[_Row], list[RowError]]:
 def _check_headroom(rows: list[_Row]) -> list[RowError]:
     """Awarded, active and closed grants commit their stream's money: the file may not
     commit more than a stream has left."""
-    committed = [
-        row
-        for row in rows
-        if row.status in COMMITTED_STATUSES and row.stream is not None and "amount" in row.fields
-    ]
-    if not committed:
-        return []
-    headroom = dict(
-        FundingStream.objects.with_money()
-        .filter(pk__in={row.stream.pk for row in committed})
-        .values_list("pk", "headroom_total")
-    )
-    errors = []
-    running: dict[int, Decimal] = defaultdict(Decimal)
-    for row in committed:
-        running[row.stream.pk] += row.fields["amount"]
-        if running[row.stream.pk] > headroom[row.stream.pk]:
-            errors.append(
-                RowError(
-                    row.number,
-                    HEADINGS["amount"],
-                    _text(row.raw["amount"]),
-                    f"{row.stream} has {money(headroom[row.stream.pk])} left, not enough for "
-                    f"this {row.status} grant with those above it in the file "
-                    f"({money(running[row.stream.pk])} in all)",
-                )
+    return importing.check_headroom(
+        [
+            importing.Charge(
+                row.number,
+                row.stream,
+                row.fields["amount"],
+                _text(row.raw["amount"]),
+                f"{row.status} grant",
             )
-    return errors
+            for row in rows
+            if row.status in COMMITTED_STATUSES
+            and row.stream is not None
+            and "amount" in row.fields
+        ],
+        column=HEADINGS["amount"],
+    )
 
 
 # --- Importing --------------------------------------------------------------------------
@@ -632,16 +328,8 @@ def _check_headroom(rows: list[_Row]) -> list[RowError]:
 
 def _model_errors(row: _Row, error: ValidationError) -> list[RowError]:
     """A model's ValidationError as report lines, each at the column it concerns."""
-    found = []
-    for name, messages in (
-        error.message_dict.items()
-        if hasattr(error, "error_dict")
-        else [(NON_FIELD_ERRORS, error.messages)]
-    ):
-        key = FIELD_COLUMNS.get(name)
-        heading, value = (HEADINGS[key], _text(row.raw[key])) if key else ("", "")
-        found.extend(RowError(row.number, heading, value, message) for message in messages)
-    return found
+    columns = {name: (key, HEADINGS[key]) for name, key in FIELD_COLUMNS.items()}
+    return importing.model_errors(row.number, row.raw, error, columns)
 
 
 def _record_imported_status(grant: Grant, status: str, by: User) -> None:
@@ -663,7 +351,7 @@ def import_grants(*, table: Table, by: User, workstream: Workstream) -> list[Gra
     ``ImportFailed`` with every problem found."""
     rows, errors = check_rows(table)
     if errors:
-        raise ImportFailed(sorted(errors, key=_order))
+        raise ImportFailed(_order(errors))
     grants = []
     for row in rows:
         try:
@@ -680,16 +368,9 @@ def import_grants(*, table: Table, by: User, workstream: Workstream) -> list[Gra
             _record_imported_status(grant, row.status, by)
         grants.append(grant)
     if errors:
-        raise ImportFailed(sorted(errors, key=_order))  # rolls back every grant made
+        raise ImportFailed(_order(errors))  # rolls back every grant made
     return grants
 
 
-_COLUMN_ORDER = {column.heading: index for index, column in enumerate(COLUMNS)}
-
-
-def _order(error: RowError) -> tuple[int, int]:
-    return (error.row, _COLUMN_ORDER.get(error.column, len(COLUMNS)))
-
-
-def errors_as_dicts(errors: list[RowError]) -> list[dict[str, Any]]:
-    return [asdict(error) for error in errors]
+def _order(errors: list[RowError]) -> list[RowError]:
+    return importing.sort_errors(errors, COLUMNS)

@@ -9,8 +9,8 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView
 
+from commissioning import importing
 from commissioning.access import Access, PortalAccessMixin
-from commissioning.exports import Column, export_response
 from commissioning.forms import PortalForm
 from workstreams.models import Workstream
 
@@ -82,14 +82,8 @@ class GrantImportView(PortalAccessMixin, FormView):
             )
         except importer.ImportFailed as failed:
             errors = failed.errors
-            self.request.session[ERRORS_SESSION_KEY] = importer.errors_as_dicts(errors)
-            rows = len({error.row for error in errors})
-            form.add_error(
-                "file",
-                f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in "
-                f"{rows} row{'s' if rows != 1 else ''} of the file, listed below: nothing "
-                "has been imported. Correct them and upload the file again",
-            )
+            self.request.session[ERRORS_SESSION_KEY] = importing.errors_as_dicts(errors)
+            form.add_error("file", importing.failure_message(errors))
             return self.render_to_response(
                 self.get_context_data(
                     form=form,
@@ -108,9 +102,9 @@ class GrantImportTemplateView(PortalAccessMixin, View):
     access = Access.EDITORS
 
     def get(self, request, *args, **kwargs):
-        fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-        columns = [Column(column.heading, lambda row: "") for column in importer.COLUMNS]
-        return export_response(fmt, "grants-register-template", columns, [])
+        return importing.template_response(
+            request.GET.get("format"), "grants-register-template", importer.COLUMNS
+        )
 
 
 class GrantImportErrorsView(PortalAccessMixin, View):
@@ -123,10 +117,4 @@ class GrantImportErrorsView(PortalAccessMixin, View):
         errors = request.session.get(ERRORS_SESSION_KEY)
         if not errors:
             return redirect("grant-import")
-        columns = [
-            Column("Row", lambda error: error["row"]),
-            Column("Column", lambda error: error["column"] or "Whole row"),
-            Column("Value", lambda error: error["value"]),
-            Column("Problem", lambda error: error["message"]),
-        ]
-        return export_response("csv", "grant-import-problems", columns, errors)
+        return importing.errors_response("grant-import-problems", errors)

@@ -120,7 +120,7 @@ def test_creates_five_local_authorities_five_csps_and_three_icbs(demo_output):
 def test_every_provider_has_a_primary_contact(demo_output):
 
     providers = Organisation.objects.filter(kind=OrganisationKind.PROVIDER)
-    assert 6 <= providers.count() <= 8
+    assert providers.count() >= 6
     for provider in providers:
         contact = provider.contacts.get(is_primary=True)
         assert contact.email.endswith("@example.org")
