@@ -121,3 +121,18 @@ class RandomUploadPath:
 
     def __eq__(self, other) -> bool:
         return isinstance(other, RandomUploadPath) and other.folder == self.folder
+
+
+def attachment_response(field_file, original_name: str = ""):
+    """Stream a stored upload as a download (never shown inline), under the name it was
+    uploaded with. A file missing from storage answers 404."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("The document is missing") from error
+    filename = PurePath(original_name or field_file.name).name
+    response = FileResponse(handle, as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -4,18 +4,17 @@ Every change goes through decisions/services.py."""
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views import View
 
 from commissioning.access import Access, PortalAccessMixin
 from commissioning.exports import Column
+from commissioning.uploads import attachment_response
 from commissioning.views.base import (
     PolicyObjectMixin,
     PortalDetailView,
@@ -445,11 +444,4 @@ class AnswerEvidenceView(AssessmentMixin, PortalAccessMixin, View):
                 f"{answer.question.heading}",
             )
             return HttpResponseRedirect(assessment.get_absolute_url())
-        try:
-            handle = answer.evidence_file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404("The evidence document is missing") from error
-        filename = answer.evidence_name or PurePath(answer.evidence_file.name).name
-        response = FileResponse(handle, as_attachment=True, filename=PurePath(filename).name)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_response(answer.evidence_file, answer.evidence_name)

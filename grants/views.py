@@ -5,12 +5,10 @@ grants. Every change goes through grants/services.py."""
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -20,6 +18,7 @@ from commissioning.access import Access, PortalAccessMixin
 from commissioning.exports import Column
 from commissioning.history import history_entries
 from commissioning.templatetags.portal import money, ukdate
+from commissioning.uploads import attachment_response
 from commissioning.views.base import (
     PolicyObjectMixin,
     PortalDetailView,
@@ -251,14 +250,7 @@ class AgreementDownloadView(GrantMixin, PortalAccessMixin, View):
         if not grant.signed_agreement:
             messages.info(request, "No signed agreement has been uploaded for this grant")
             return HttpResponseRedirect(grant.get_absolute_url())
-        try:
-            handle = grant.signed_agreement.open("rb")
-        except FileNotFoundError as error:
-            raise Http404("The signed agreement is missing") from error
-        filename = grant.signed_agreement_name or PurePath(grant.signed_agreement.name).name
-        response = FileResponse(handle, as_attachment=True, filename=PurePath(filename).name)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_response(grant.signed_agreement, grant.signed_agreement_name)
 
 
 # --- Drafting ----------------------------------------------------------------------------

@@ -4,11 +4,10 @@ tabs (each its own URL, so they work without JavaScript) with the forms behind t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from commissioning.access import Access, PortalAccessMixin
 from commissioning.exports import Column
 from commissioning.forms import ConfirmRemoveForm
 from commissioning.history import history_entries
+from commissioning.uploads import attachment_response
 from commissioning.views.base import (
     PolicyObjectMixin,
     PortalExportView,
@@ -457,14 +457,7 @@ class ChecklistEvidenceView(ChecklistItemMixin, PortalAccessMixin, View):
             # by a link, say): back to the checklist, saying so.
             messages.info(request, f"No document has been uploaded for “{item.title}”")
             return HttpResponseRedirect(self.get_success_url())
-        try:
-            handle = item.evidence_file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404("The evidence document is missing") from error
-        filename = item.evidence_name or PurePath(item.evidence_file.name).name
-        response = FileResponse(handle, as_attachment=True, filename=PurePath(filename).name)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_response(item.evidence_file, item.evidence_name)
 
 
 # --- Partners ---------------------------------------------------------------------------
