@@ -36,6 +36,10 @@ class Access(StrEnum):
     #: records (the view's policy narrows the rows, so another's id answers 404); only
     #: editors POST.
     SCOPED = "scoped"
+    #: Like SCOPED, but a provider may also change their own organisation's records (a
+    #: monitoring return they fill in): the view's policy narrows the rows, so another
+    #: organisation's id answers 404. Office editors change them too; viewers never.
+    PROVIDER_EDIT = "provider_edit"
     #: Officers, managers and admins only (create and edit pages).
     EDITORS = "editors"
     #: Managers and admins only (approvals).
@@ -51,6 +55,8 @@ def check_access(user, access: Access, method: str, has_object: bool) -> None:
     unsafe = method not in SAFE_METHODS
     if role == Role.PROVIDER and access == Access.SCOPED and not unsafe:
         return  # the view's policy shows a provider only their own records
+    if role == Role.PROVIDER and access == Access.PROVIDER_EDIT:
+        return  # the view's policy gives a provider only their own records
     if role == Role.PROVIDER and access != Access.SIGNED_IN:
         # A provider must not learn whether another body's record exists.
         if has_object:
@@ -58,7 +64,7 @@ def check_access(user, access: Access, method: str, has_object: bool) -> None:
         raise PermissionDenied
     if access == Access.SIGNED_IN:
         allowed = not (unsafe and role == Role.VIEWER)
-    elif access in (Access.STAFF, Access.SCOPED):
+    elif access in (Access.STAFF, Access.SCOPED, Access.PROVIDER_EDIT):
         allowed = role in (EDITOR_ROLES if unsafe else STAFF_ROLES)
     elif access == Access.EDITORS:
         allowed = role in EDITOR_ROLES

@@ -4,6 +4,9 @@ and contracts, say), so the core never imports them.
     register_section("funding-stream", key="grants", title="Grants",
                      template="grants/sections/funding_stream_grants.html",
                      context=lambda stream, user: {...}, order=10)
+
+Pages with sections: "funding-stream", "grant", "contract". A context function that
+returns None hides its section from that user.
 """
 
 from __future__ import annotations
@@ -32,7 +35,14 @@ def register_section(
 
 
 def sections_for(page: str, obj, user) -> list[dict]:
+    """The page's sections in order; a section whose context function answers None is
+    not shown to this user (a provider, say)."""
     sections = sorted(
         (s for s in _SECTIONS.values() if s.page == page), key=lambda s: (s.order, s.key)
     )
-    return [{"section": s, "context": s.context(obj, user)} for s in sections]
+    shown = []
+    for section in sections:
+        context = section.context(obj, user)
+        if context is not None:
+            shown.append({"section": section, "context": context})
+    return shown

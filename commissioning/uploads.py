@@ -68,9 +68,14 @@ def _sniff(kind: FileKind, head: bytes, upload) -> bool:
             with zipfile.ZipFile(upload) as archive:
                 names = set(archive.namelist())
                 if kind in _ZIP_MARKERS:
-                    return _ZIP_MARKERS[kind] in names and not any(
-                        name.endswith("vbaProject.bin") for name in names
-                    )
+                    if any(name.endswith("vbaProject.bin") for name in names):
+                        raise ValidationError(
+                            "The selected file contains macros: save it without macros "
+                            "(as a plain %(kind)s) and upload it again",
+                            code="macros",
+                            params={"kind": kind.label},
+                        )
+                    return _ZIP_MARKERS[kind] in names
                 return archive.read("mimetype").strip() == _OPENDOCUMENT_MIMETYPES[kind]
         except (zipfile.BadZipFile, KeyError):
             return False

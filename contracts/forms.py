@@ -91,7 +91,9 @@ class ContractForm(MoneyMessagesMixin, DateLayoutMixin, PortalModelForm):
             "lead_commissioner",
             "office_contribution",
             "responsible_officer",
+            "monitoring_frequency",
         ]
+        widgets = {"monitoring_frequency": forms.RadioSelect}
         labels = {
             "reference": "Reference (optional)",
             "title": "Title",
@@ -103,6 +105,7 @@ class ContractForm(MoneyMessagesMixin, DateLayoutMixin, PortalModelForm):
             "lead_commissioner": "Lead commissioner (co-commissioned contracts only)",
             "office_contribution": "The office's contribution (£, co-commissioned only)",
             "responsible_officer": "Responsible officer",
+            "monitoring_frequency": "How often does the supplier send monitoring returns?",
         }
         help_texts = {
             "reference": "Leave blank to give it the next CT- reference.",

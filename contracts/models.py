@@ -307,6 +307,12 @@ class Contract(models.Model):
         related_name="ending_contract",
         help_text="The forward plan's contract-end milestone, kept in step with the end date.",
     )
+    monitoring_frequency = models.CharField(
+        "monitoring returns",
+        max_length=20,
+        choices=[("quarterly", "Quarterly"), ("half_yearly", "Mid-year and year-end")],
+        default="quarterly",
+    )
     went_live_on = models.DateField(null=True, blank=True)
     risk_flagged = models.BooleanField("service risk flagged", default=False)
     risk_note = models.TextField(blank=True)

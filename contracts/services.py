@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from commissioning.dates import FinancialYear, add_months
 from commissioning.history import set_reference_quietly
+from commissioning.hooks import AGREEMENT_CHANGED, announce
 from commissioning.models import FundingStream, User
 from commissioning.templatetags.portal import money, ukdate
 from decisions.models import AssessmentStatus, DecisionType
@@ -433,6 +434,7 @@ def contract_go_live(*, contract: Contract, by: User, went_live_on: datetime.dat
     contract.went_live_on = went_live_on
     _save(contract, by=by)
     _refresh_meetings(contract, from_date=went_live_on)
+    announce(AGREEMENT_CHANGED, agreement=contract, by=by)
     return contract
 
 
@@ -504,6 +506,7 @@ def extension_exercise(*, option: ExtensionOption, by: User, on: datetime.date) 
     _sync_end_milestone(contract, by)
     _refresh_meetings(contract, from_date=max(timezone.localdate(), contract.start_date))
     _refresh_duties(contract)
+    announce(AGREEMENT_CHANGED, agreement=contract, by=by)
     return contract
 
 
@@ -542,6 +545,7 @@ def contract_terminate(
     _save(contract, by=by)
     contract.meetings.filter(held_on__isnull=True, due_date__gt=terminated_on).delete()
     _refresh_duties(contract)
+    announce(AGREEMENT_CHANGED, agreement=contract, by=by)
     return contract
 
 

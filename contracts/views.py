@@ -12,6 +12,7 @@ from django.utils import timezone
 from commissioning.access import Access
 from commissioning.exports import Column
 from commissioning.history import history_entries
+from commissioning.sections import sections_for
 from commissioning.views.base import (
     PolicyObjectMixin,
     PortalDetailView,
@@ -151,6 +152,7 @@ class ContractDetailView(ContractMixin, PortalDetailView):
         context["staff"] = staff
         context["can_edit"] = user.can_edit and contract.status not in ("terminated", "ended")
         context["kpis"] = list(contract.kpis.all())
+        context["sections"] = sections_for("contract", contract, user)
         meetings = contract.meetings.all()
         if staff:
             meetings = meetings.prefetch_related("actions")

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from commissioning.dates import FinancialYear, add_months, months_covered
 from commissioning.history import set_reference_quietly
+from commissioning.hooks import AGREEMENT_CHANGED, announce
 from commissioning.models import FundingStream, User
 from commissioning.templatetags.portal import money
 from decisions.models import AssessmentStatus, DecisionType
@@ -311,7 +312,9 @@ def grant_activate(*, grant: Grant, by: User | None) -> Grant:
     if grant.status != GrantStatus.AWARDED:
         raise ValidationError("Only an awarded grant can become active")
     grant.status = GrantStatus.ACTIVE
-    return _save(grant, by=by)
+    _save(grant, by=by)
+    announce(AGREEMENT_CHANGED, agreement=grant, by=by)
+    return grant
 
 
 @transaction.atomic

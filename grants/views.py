@@ -17,6 +17,7 @@ from django.views import View
 from commissioning.access import Access, PortalAccessMixin
 from commissioning.exports import Column
 from commissioning.history import history_entries
+from commissioning.sections import sections_for
 from commissioning.templatetags.portal import money, ukdate
 from commissioning.uploads import attachment_response
 from commissioning.views.base import (
@@ -198,6 +199,7 @@ class GrantDetailView(GrantMixin, PortalDetailView):
         editor = user.can_edit
         context.update(
             {
+                "sections": sections_for("grant", grant, user),
                 "staff": staff,
                 "today": timezone.localdate(),
                 "schedule": schedule,

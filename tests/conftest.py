@@ -135,7 +135,14 @@ def celery_conf():
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, redis_url, settings, celery_conf):
+def celery_worker_env():
+    """Extra environment for the worker process of ``celery_worker_process``; a test
+    module overrides this fixture to set, say, ``EMAIL_URL``."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, redis_url, settings, celery_conf, celery_worker_env):
     """A real Celery worker in its own process, on the real broker and the test database.
 
     Yields the Celery app switched from eager mode to that broker for the test's duration.
@@ -154,6 +161,9 @@ def celery_worker_process(transactional_db, redis_url, settings, celery_conf):
         "DEBUG": "false",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        # Files the worker writes (report PDFs) land where the test process reads them.
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **celery_worker_env,
     }
     node = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     worker = subprocess.Popen(  # noqa: S603 - fixed argument list

@@ -43,6 +43,11 @@ KPI_RULE_THRESHOLD = Decimal(env("KPI_RULE_THRESHOLD", default="5000000"))
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
 # Awards over this amount need an approved funding-award decision.
 DECISION_THRESHOLD = Decimal(env("DECISION_THRESHOLD", default="25000"))
+# A monitoring return is due this many days after its period ends (per agreement, this
+# is the default a new schedule starts with).
+RETURN_DUE_DAYS = env.int("RETURN_DUE_DAYS", default=28)
+# Spend this many per cent or more below the period's budget flags an underspend.
+UNDERSPEND_TOLERANCE_PERCENT = Decimal(env("UNDERSPEND_TOLERANCE_PERCENT", default="10"))
 
 # --- Applications ----------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -196,6 +201,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commissioning.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Monitoring reminders: the daily sweep, and a short one that sends again what a
+    # dead worker or a lost message left unsent (monitoring/reminders.py).
+    "send-reminders": {
+        "task": "monitoring.send_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "resend-stuck-reminder-emails": {
+        "task": "monitoring.resend_stuck_deliveries",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Active grants and live contracts that have no return schedule (imported ones,
+    # say) are given one, before the morning's reminders.
+    "sync-return-schedules": {
+        "task": "monitoring.sync_return_schedules",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=1.0)
 
@@ -213,3 +234,4 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+

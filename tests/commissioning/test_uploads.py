@@ -51,7 +51,7 @@ def test_an_executable_renamed_pdf_is_refused():
 
 def test_a_spreadsheet_with_macros_is_refused():
     content = _zip({"xl/workbook.xml": b"x", "xl/vbaProject.bin": b"macro"})
-    assert "not a real Excel spreadsheet" in _message(SimpleUploadedFile("return.xlsx", content))
+    assert "contains macros" in _message(SimpleUploadedFile("return.xlsx", content))
 
 
 def test_an_empty_file_is_refused():

@@ -141,6 +141,7 @@ def _create_data(officer, **overrides) -> dict:
         "responsible_officer": officer.pk,
         "funding_stream": stream.pk,
         "charge_amount": "40000",
+        "monitoring_frequency": "half_yearly",
     }
     data.update(overrides)
     return data
@@ -153,6 +154,7 @@ def test_create_saves_the_contract_with_its_charge(officer_client, officer):
     assert response["Location"] == contract.get_absolute_url()
     assert contract.charges.get().amount == Decimal("40000")
     assert contract.reference.startswith("CT-2025-")
+    assert contract.monitoring_frequency == "half_yearly"
 
 
 def test_create_with_end_before_start_is_refused_at_the_field(officer_client, officer):

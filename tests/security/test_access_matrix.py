@@ -128,6 +128,7 @@ def _expected_get(access: Access, role: Role, has_object: bool) -> set[int]:
         # A provider reads lists of their own records; the URL's record belongs to
         # another organisation (the factories make it so), which must answer 404.
         Access.SCOPED: ({404} if has_object else ok) if role == Role.PROVIDER else ok,
+        Access.PROVIDER_EDIT: ({404} if has_object else ok) if role == Role.PROVIDER else ok,
         Access.EDITORS: (
             refused_provider if role == Role.PROVIDER else {403} if role == Role.VIEWER else ok
         ),
@@ -164,11 +165,15 @@ def test_each_role_gets_what_the_view_declares(client, make_user, route, role):
     # of the office's. (Allowed roles are not POSTed to: an empty POST could change data.)
     if role == Role.VIEWER and access not in (Access.PUBLIC, Access.SECRET_LINK, Access.ACCOUNT):
         assert client.post(url).status_code == 403, f"viewer POST {url} was not refused"
-    if role == Role.PROVIDER and access not in (
+    if role == Role.PROVIDER and access == Access.PROVIDER_EDIT and has_object:
+        # Providers change their own records; another organisation's is not there.
+        assert client.post(url).status_code == 404, f"provider POST {url} was not refused"
+    elif role == Role.PROVIDER and access not in (
         Access.PUBLIC,
         Access.SECRET_LINK,
         Access.ACCOUNT,
         Access.SIGNED_IN,
+        Access.PROVIDER_EDIT,
     ):
         refused = {404} if has_object else {403}
         assert client.post(url).status_code in refused, f"provider POST {url} was not refused"

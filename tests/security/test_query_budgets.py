@@ -106,8 +106,11 @@ def test_contract_detail_costs_the_same_with_more_kpis_meetings_and_variations(
     for _ in range(10):
         KPIFactory(contract=contract)
         contract_services.variation_record(
-            contract=contract, by=officer, description="More hours",
-            value_effect=0, effective_on=datetime.date(2025, 6, 1),
+            contract=contract,
+            by=officer,
+            description="More hours",
+            value_effect=0,
+            effective_on=datetime.date(2025, 6, 1),
         )
     contract.end_date = datetime.date(2030, 3, 31)
     contract.save()

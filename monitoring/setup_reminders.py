@@ -1,0 +1,5 @@
+"""Registrations for the monitoring app's reminders part."""
+
+
+def register() -> None:
+    pass
