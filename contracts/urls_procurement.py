@@ -6,6 +6,7 @@ from . import views_procurement as views
 
 urlpatterns = [
     path("", views.ProcurementListView.as_view(), name="procurement-list"),
+    path("export/", views.ProcurementExportView.as_view(), name="procurement-export"),
     path("new/", views.ProcurementCreateView.as_view(), name="procurement-create"),
     path("<int:pk>/", views.ProcurementDetailView.as_view(), name="procurement-detail"),
     path("<int:pk>/edit/", views.ProcurementUpdateView.as_view(), name="procurement-edit"),

@@ -17,6 +17,7 @@ from commissioning.history import history_entries
 from commissioning.views.base import (
     PolicyObjectMixin,
     PortalDetailView,
+    PortalExportView,
     PortalListView,
     ServiceFormView,
     ServiceUpdateView,
@@ -59,17 +60,42 @@ class ProcurementFilter(django_filters.FilterSet):
         form = FilterForm
 
 
-class ProcurementListView(PortalListView):
+class ProcurementRows:
+    """The list's rows: shared by the page and its download."""
+
     access = Access.STAFF
     policy = procurement_policy
     selector = staticmethod(_procurement_rows)
     filterset_class = ProcurementFilter
+
+
+class ProcurementListView(ProcurementRows, PortalListView):
     template_name = "contracts/procurement_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["breadcrumbs"] = [("Dashboard", reverse("dashboard"))]
         return context
+
+
+class ProcurementExportView(ProcurementRows, PortalExportView):
+    """The filtered list as CSV or XLSX (``?format=xlsx``). Bids stay confidential: only
+    the procurement's own route, values, status and timetable are written."""
+
+    export_stem = "procurements"
+    export_columns = [
+        Column("Procurement", lambda p: p.title),
+        Column("Workstream", lambda p: p.workstream.title),
+        Column("Route", lambda p: p.get_route_display()),
+        Column("Light-touch", lambda p: p.light_touch),
+        Column("Estimated annual value (£)", lambda p: p.estimated_annual_value),
+        Column("Estimated whole-life value (£)", lambda p: p.estimated_whole_life_value),
+        Column("Status", lambda p: p.get_status_display()),
+        Column("Tender notice", lambda p: p.tender_notice_date),
+        Column("Submission deadline", lambda p: p.submission_deadline),
+        Column("Award", lambda p: p.award_date),
+        Column("Go-live", lambda p: p.go_live_date),
+    ]
 
 
 class ProcurementCreateView(ServiceFormView):

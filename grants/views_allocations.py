@@ -10,9 +10,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views import View
 from django.views.generic import ListView
 
 from commissioning.access import Access, PortalAccessMixin
+from commissioning.exports import Column, export_response
 from commissioning.history import history_entries
 from commissioning.views.base import PAGE_SIZE, PolicyObjectMixin, ServiceFormView
 
@@ -121,6 +124,15 @@ def saved_split(shares) -> Split:
     )
 
 
+def _allocation_rows(user):
+    return (
+        allocation_policy.visible_to(user)
+        .select_related("created_by", "funding_stream", "programme", "workstream")
+        .annotate(grant_count=Count("grants"))
+        .order_by("-created_at", "-pk")
+    )
+
+
 class AllocationListView(PortalAccessMixin, ListView):
     access = Access.STAFF
     template_name = "grants/allocation_list.html"
@@ -128,11 +140,33 @@ class AllocationListView(PortalAccessMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return (
-            allocation_policy.visible_to(self.request.user)
-            .select_related("created_by", "funding_stream", "programme")
-            .annotate(grant_count=Count("grants"))
-            .order_by("-created_at", "-pk")
+        return _allocation_rows(self.request.user)
+
+
+ALLOCATION_EXPORT_COLUMNS = [
+    Column("Title", lambda a: a.title),
+    Column("Total (£)", lambda a: a.total),
+    Column("Population weight (%)", lambda a: a.population_weight),
+    Column("Crime weight (%)", lambda a: a.crime_weight),
+    Column("Funding stream", lambda a: str(a.funding_stream) if a.funding_stream_id else ""),
+    Column("Programme", lambda a: a.programme.name if a.programme_id else ""),
+    Column("Workstream", lambda a: a.workstream.title if a.workstream_id else ""),
+    Column("Made by", lambda a: str(a.created_by)),
+    Column("Made on", lambda a: timezone.localdate(a.created_at)),
+    Column("Grants made", lambda a: a.grant_count),
+]
+
+
+class AllocationExportView(PortalAccessMixin, View):
+    """The list as CSV or XLSX (``?format=xlsx``): one row per allocation."""
+
+    access = Access.STAFF
+    http_method_names = ["get", "head", "options"]
+
+    def get(self, request, *args, **kwargs):
+        fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+        return export_response(
+            fmt, "local-allocations", ALLOCATION_EXPORT_COLUMNS, _allocation_rows(request.user)
         )
 
 

@@ -420,5 +420,7 @@ FACTORIES = {
 # The apps above grants and contracts keep their factories in their own test packages
 # (they build on the ones above); the URL walk finds them all here.
 from tests.monitoring.factories import FACTORIES as _MONITORING_FACTORIES  # noqa: E402
+from tests.reports.factories import FACTORIES as _REPORTS_FACTORIES  # noqa: E402
 
 FACTORIES.update(_MONITORING_FACTORIES)
+FACTORIES.update(_REPORTS_FACTORIES)

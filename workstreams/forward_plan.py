@@ -11,9 +11,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from commissioning.access import Access, PortalAccessMixin
+from commissioning.exports import Column
 from commissioning.models import STAFF_ROLES
 from commissioning.templatetags.portal import ukdate
-from commissioning.views.base import PortalListView
+from commissioning.views.base import PortalExportView, PortalListView
 
 from . import selectors, services
 from .calendar import build_calendar, calendar_name, feed_start
@@ -42,14 +43,19 @@ def with_tags(milestones):
     return milestones
 
 
-class ForwardPlanView(PortalListView):
+class ForwardPlanRows:
+    """The forward plan's milestones and filters: shared by the page and its download."""
+
     access = Access.STAFF
     policy = milestone_policy
     selector = staticmethod(selectors.milestone_list)
     filterset_class = ForwardPlanFilter
+    http_method_names = ["get", "head", "options"]
+
+
+class ForwardPlanView(ForwardPlanRows, PortalListView):
     paginate_by = None
     template_name = "workstreams/forward_plan.html"
-    http_method_names = ["get", "head", "options"]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -90,6 +96,28 @@ class ForwardPlanView(PortalListView):
                 text = str(value)
             summary.append((str(field.label), text))
         return summary
+
+
+class ForwardPlanExportView(ForwardPlanRows, PortalExportView):
+    """The filtered forward plan as CSV or XLSX (``?format=xlsx``), one milestone a row
+    in date order; with no filters, like the page, from the start of this month."""
+
+    export_stem = "forward-plan"
+    export_columns = [
+        Column("Date", lambda m: m.date),
+        Column("Milestone", lambda m: m.title),
+        Column("Kind", lambda m: m.get_kind_display()),
+        Column("Workstream", lambda m: _of_workstream(m, lambda w: w.title, "Office-wide")),
+        Column("Portfolio", lambda m: _of_workstream(m, lambda w: w.portfolio.name)),
+        Column("Commissioning role", lambda m: _of_workstream(m, lambda w: w.get_role_display())),
+        Column("Lead officer", lambda m: _of_workstream(m, lambda w: str(w.lead_officer))),
+        Column("Note", lambda m: m.note),
+    ]
+
+
+def _of_workstream(milestone, value, office_wide: str = "") -> str:
+    """A fact about the milestone's workstream; an office-wide milestone has none."""
+    return value(milestone.workstream) if milestone.workstream_id else office_wide
 
 
 def _without_date_from(query) -> str:

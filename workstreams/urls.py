@@ -1,8 +1,13 @@
 from django.urls import include, path
 
-from . import views
+from . import forward_plan, views
 
 urlpatterns = [
+    path(
+        "forward-plan/export/",
+        forward_plan.ForwardPlanExportView.as_view(),
+        name="forward-plan-export",
+    ),
     path("forward-plan/", include("workstreams.urls_forward_plan")),
     path("", views.WorkstreamListView.as_view(), name="workstream-list"),
     path("export/", views.WorkstreamExportView.as_view(), name="workstream-export"),

@@ -201,6 +201,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commissioning.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    # A new opportunity's emails are queued when it is published; this sweep sends any
+    # that were lost (each subscriber is emailed about an opportunity at most once).
+    "announce-opportunities": {
+        "task": "reports.announce_opportunities",
+        "schedule": crontab(minute="*/15"),
+    },
     # Monitoring reminders: the daily sweep, and a short one that sends again what a
     # dead worker or a lost message left unsent (monitoring/reminders.py).
     "send-reminders": {
@@ -235,3 +241,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# --- Public pages and open data (reports app) ------------------------------------------
+# The ONS code of the force area (a police force area code, E23…), given as the
+# beneficiary location of grants that benefit the whole area. Blank: name only.
+OPEN_DATA_FORCE_AREA_GEO_CODE = env("OPEN_DATA_FORCE_AREA_GEO_CODE", default="")
