@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import accounts, dashboard, funding, health, notifications, organisations
+from .views import accessibility, accounts, dashboard, funding, health, notifications, organisations
 
 account_patterns = [
     path("sign-in/", accounts.SignInView.as_view(), name="login"),
@@ -66,6 +66,11 @@ funding_patterns = [
 urlpatterns = [
     path("", dashboard.DashboardView.as_view(), name="dashboard"),
     path("healthz", health.HealthView.as_view(), name="healthz"),
+    path(
+        "accessibility/",
+        accessibility.AccessibilityStatementView.as_view(),
+        name="accessibility-statement",
+    ),
     path("account/", include(account_patterns)),
     path("notifications/", notifications.NotificationListView.as_view(), name="notification-list"),
     path(

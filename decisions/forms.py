@@ -331,7 +331,7 @@ class AssessmentForm(PortalForm):
             Field.radios("recommendation", legend_size=Size.SMALL),
             *(
                 [Field.radios("recommended_role", legend_size=Size.SMALL)]
-                if "recommended_role" in fields
+                if "recommended_role" in self.fields
                 else []
             ),
             Field.textarea("summary", rows=5),

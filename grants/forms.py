@@ -475,7 +475,8 @@ class AwardForm(DateLayoutMixin, PortalForm):
     award_date = UKDateField(what="the award date", label="Award date")
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"award_date": timezone.localdate()})
+        # The view always passes ``initial``: add today to it rather than replace it.
+        kwargs["initial"] = {"award_date": timezone.localdate(), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.fields["award_date"].help_text = "The date the grant was awarded, usually today."
 
@@ -491,7 +492,8 @@ class MarkPaidForm(DateLayoutMixin, PortalForm):
     )
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"paid_date": timezone.localdate()})
+        # The view always passes ``initial``: add today to it rather than replace it.
+        kwargs["initial"] = {"paid_date": timezone.localdate(), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.fields["payment_reference"].error_messages["required"] = "Enter the payment reference"
         self.fields["paid_date"].help_text = "For example, 1 7 2025"
@@ -538,7 +540,8 @@ class UnderspendForm(MoneyFormMixin, PortalForm):
     note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea)
 
     def __init__(self, *args, grant: Grant, **kwargs):
-        kwargs.setdefault("initial", {"recorded_on": timezone.localdate()})
+        # The view always passes ``initial``: add today to it rather than replace it.
+        kwargs["initial"] = {"recorded_on": timezone.localdate(), **(kwargs.get("initial") or {})}
         self.grant = grant
         super().__init__(*args, **kwargs)
         field = self.fields["charge"]

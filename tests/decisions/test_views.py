@@ -252,7 +252,7 @@ def test_start_refuses_a_bad_amount_and_a_missing_choice_at_their_fields(officer
         error_summary(response)
     )
     assert (
-        "id_about",
+        "id_about_1",
         "Select whether the decision is about an existing workstream or a new one",
     ) in error_summary(response)
     body = page(response)
@@ -293,6 +293,12 @@ def test_edit_page_shows_the_assessments_own_questions_and_context(officer_clien
     assert "Save and submit for decision" in body
 
 
+def test_an_assessment_for_a_proposed_workstream_asks_which_role_to_take(officer_client, draft):
+    body = text(officer_client.get(url("assessment-edit", draft)))
+
+    assert "Which commissioning role should the office take?" in body
+
+
 def test_saving_a_draft_keeps_everything_typed(officer_client, draft):
     data = answers_data(
         numbers=[1, 3],
@@ -331,13 +337,13 @@ def test_submitting_with_two_questions_unanswered_lists_each_missing_answer(offi
 
     assert response.status_code == 200
     assert error_summary(response) == [
-        ("id_q2_rating", "Select a rating for question 2, Budget"),
+        ("id_q2_rating_1", "Select a rating for question 2, Budget"),
         ("id_q2_narrative", "Enter your answer to question 2, Budget"),
-        ("id_q5_rating", "Select a rating for question 5, Risk"),
+        ("id_q5_rating_1", "Select a rating for question 5, Risk"),
         ("id_q5_narrative", "Enter your answer to question 5, Risk"),
     ]
     # Each link lands on its question's field.
-    assert 'id="id_q2_rating"' in page(response)
+    assert 'id="id_q2_rating_1"' in page(response)
     assert 'id="id_q5_narrative"' in page(response)
     assert "saved as a draft" in text(response)
     # What was typed is on the page and kept in the draft.
