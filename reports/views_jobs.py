@@ -1,6 +1,7 @@
 """Report job pages: the list of reports asked for, the "Ask for a report" page, asking
 (from that page or a record's "Ask for this report" button), one job's page (which
-refreshes itself while the report is being prepared) and the download.
+shows the report's progress: a "check again" button, and with JavaScript an update in
+place once it is ready) and the download.
 
 Office staff ask for and download every report; a provider downloads only the reports
 about their own organisation (their contract's review pack) and never asks for one.
@@ -27,9 +28,6 @@ from .forms_jobs import YEAR_KINDS, ReportAskForm, ReportJobFilter, YearReportFo
 from .models import ReportStatus
 from .pdf import REPORTS
 from .policies import report_job_policy
-
-#: Seconds between refreshes of a job's page while its report is being prepared.
-REFRESH_SECONDS = 3
 
 
 def _list_breadcrumbs() -> list[tuple[str, str]]:
@@ -129,8 +127,8 @@ class ReportJobMixin(PolicyObjectMixin):
 
 
 class ReportJobDetailView(ReportJobMixin, PortalDetailView):
-    """One report: preparing (the page refreshes itself every few seconds, no
-    JavaScript needed), ready to download, or failed with what to do next."""
+    """One report: preparing (the person checks again with a button; the page's script
+    updates it in place when ready), ready to download, or failed with what to do next."""
 
     access = Access.SCOPED
     template_name = "reports/jobs/job_detail.html"
@@ -141,7 +139,6 @@ class ReportJobDetailView(ReportJobMixin, PortalDetailView):
         spec = REPORTS[job.kind]
         context.update(
             breadcrumbs=[*_list_breadcrumbs(), (job.title, "")],
-            refresh_seconds=REFRESH_SECONDS if job.is_live else None,
             can_ask=self.request.user.is_staff_role,
             subject_param=spec.param,
             subject_value=job.params.get(spec.param) if spec.param else None,

@@ -214,21 +214,25 @@ def test_a_job_lost_by_its_worker_is_replaced_when_asked_again(officer_client, y
 # --- While it is being prepared ---------------------------------------------------------
 
 
-def test_the_job_page_refreshes_itself_until_the_report_is_ready(officer_client):
+def test_the_job_page_shows_progress_until_the_report_is_ready(officer_client):
+    """No meta refresh (a self-reloading page fails WCAG 2.2.1): a button to check again
+    without JavaScript, and a progress area the page's script swaps in when ready."""
     job = ReportJobFactory(queued=True)
 
     queued = officer_client.get(job.get_absolute_url()).content.decode()
-    assert REFRESH in queued
+    assert REFRESH not in queued
+    assert 'id="check-again"' in queued
+    assert 'data-live="true"' in queued
     assert "This report is being prepared" in queued
     assert reverse("report-job-download", args=[job.pk]) not in queued
     assert officer_client.get(reverse("report-job-download", args=[job.pk])).status_code == 404
 
     ReportJob.objects.filter(pk=job.pk).update(status=ReportStatus.BUILDING)
-    assert REFRESH in officer_client.get(job.get_absolute_url()).content.decode()
+    assert 'data-live="true"' in officer_client.get(job.get_absolute_url()).content.decode()
 
     ready = ReportJobFactory()
     page = officer_client.get(ready.get_absolute_url()).content.decode()
-    assert REFRESH not in page
+    assert 'data-live="false"' in page
     assert "Your report is ready" in page
 
 
