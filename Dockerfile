@@ -27,7 +27,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles \
     MEDIA_ROOT=/app/media
 
-# Runtime libraries for WeasyPrint (PDF reports): Pango, HarfBuzz subsetting and fonts.
+# Runtime libraries for WeasyPrint (PDF reports): Pango, HarfBuzz subsetting and fonts;
+# and pg_dump/pg_restore for `manage.py backup` and `restore`.
 # fonts-liberation2 is metric-compatible with Arial, the portal's font stack.
 # Versions come from the pinned Debian release (bookworm) so security updates still apply.
 # hadolint ignore=DL3008
@@ -38,6 +39,7 @@ RUN apt-get update \
         libharfbuzz-subset0 \
         fonts-liberation2 \
         fonts-dejavu-core \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 # An unprivileged user to run every process; a numeric id so orchestrators can verify
@@ -47,10 +49,11 @@ RUN groupadd --system --gid 10001 app \
 
 WORKDIR /app
 
-# Dependencies first (cached while pyproject.toml is unchanged). The project has
-# `packages = []`, so installing it installs only its dependencies.
-COPY pyproject.toml ./
-RUN pip install --no-compile . && rm -rf build ./*.egg-info
+# Dependencies first (cached while the lock is unchanged), each checked against the hash
+# in requirements.lock. The project has `packages = []`: installing it adds no code.
+COPY pyproject.toml requirements.lock ./
+RUN pip install --no-compile --require-hashes -r requirements.lock \
+    && pip install --no-compile --no-deps . && rm -rf build ./*.egg-info
 
 # The application code (see .dockerignore for what is left out) and the built assets.
 COPY . .

@@ -11,8 +11,10 @@ from enum import StrEnum
 
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
+from django.core.handlers.exception import response_for_exception
 from django.http import Http404
 
+from . import audit
 from .models import EDITOR_ROLES, STAFF_ROLES, Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -88,5 +90,26 @@ class PortalAccessMixin(AccessMixin):
         if not signed_out_allowed and not request.user.is_authenticated:
             return self.handle_no_permission()
         if request.user.is_authenticated:
-            check_access(request.user, self.access, request.method, has_object=bool(kwargs))
+            try:
+                check_access(request.user, self.access, request.method, has_object=bool(kwargs))
+            except (PermissionDenied, Http404) as refusal:
+                return refuse(request, refusal, view=self)
         return super().dispatch(request, *args, **kwargs)
+
+
+def refuse(request, refusal: PermissionDenied | Http404, *, view):
+    """Record a refusal in the audit log, then answer as Django would have for the raised
+    exception (the project's 403 or 404 page). The page is returned rather than raised so
+    that the request's transaction (ATOMIC_REQUESTS) commits the audit event instead of
+    rolling it back; nothing else has been written at this point."""
+    status = 404 if isinstance(refusal, Http404) else 403
+    audit.record(
+        audit.events.ACCESS_REFUSED,
+        request=request,
+        view=f"{type(view).__module__}.{type(view).__name__}",
+        access=str(view.access),
+        role=getattr(request.user, "role", ""),
+        answered=status,
+        url_kwargs={key: str(value) for key, value in view.kwargs.items()},
+    )
+    return response_for_exception(request, refusal)

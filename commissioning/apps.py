@@ -7,7 +7,10 @@ class CommissioningConfig(AppConfig):
     verbose_name = "Commissioning (core)"
 
     def ready(self):
-        from . import panels
+        from . import (
+            panels,
+            sessions,  # noqa: F401 - ends a deactivated user's sessions (post_save)
+        )
         from .roles import sync_role_groups_after_migrate
 
         panels.register()

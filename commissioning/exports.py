@@ -33,6 +33,9 @@ def neutralise(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        # Spreadsheets have no time zones: UK local time, as on the portal's pages.
+        return timezone.make_naive(value)
     if isinstance(value, int | float | Decimal | datetime.date):
         return value
     text = str(value)
@@ -75,7 +78,7 @@ def csv_response(stem: str, columns: list[Column], objects: Iterable) -> Streami
 def xlsx_response(stem: str, columns: list[Column], objects: Iterable) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import TYPE_STRING
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=stem[:31])
@@ -83,7 +86,8 @@ def xlsx_response(stem: str, columns: list[Column], objects: Iterable) -> HttpRe
         cells = []
         for value in row:
             if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=value)
+                # XML can't hold most control characters (NUL included): drop them.
+                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
                 cell.data_type = TYPE_STRING  # never a formula, whatever it starts with
                 cells.append(cell)
             else:

@@ -1,11 +1,27 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import accessibility, accounts, dashboard, funding, health, notifications, organisations
+from .views import (
+    accessibility,
+    accounts,
+    dashboard,
+    funding,
+    health,
+    mfa,
+    notifications,
+    organisations,
+)
 
 account_patterns = [
     path("sign-in/", accounts.SignInView.as_view(), name="login"),
     path("sign-out/", accounts.SignOutView.as_view(), name="logout"),
+    path("sign-in/code/", mfa.SignInCodeView.as_view(), name="sign-in-code"),
+    path("sign-in/set-up/", mfa.SignInSetUpView.as_view(), name="sign-in-set-up"),
+    path("security/", mfa.AccountSecurityView.as_view(), name="account-security"),
+    path("security/set-up/", mfa.MFASetUpView.as_view(), name="mfa-setup"),
+    path("security/recovery-codes/", mfa.RecoveryCodesView.as_view(), name="mfa-recovery-codes"),
+    path("security/turn-off/", mfa.MFATurnOffView.as_view(), name="mfa-turn-off"),
+    path("confirm-password/", mfa.ReauthenticateView.as_view(), name="reauthenticate"),
     path("password/change/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/change/done/",
@@ -63,6 +79,9 @@ funding_patterns = [
     path("<int:pk>/edit/", funding.FundingStreamUpdateView.as_view(), name="funding-stream-edit"),
 ]
 
+# Django admin signs people in through the portal's sign-in, two-factor included.
+admin.site.login = accounts.admin_sign_in
+
 urlpatterns = [
     path("", dashboard.DashboardView.as_view(), name="dashboard"),
     path("healthz", health.HealthView.as_view(), name="healthz"),
@@ -86,8 +105,11 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("returns/", include("monitoring.urls")),
     path("", include("reports.urls")),
-    path("admin/", admin.site.urls),
+    path("admin/", admin.site.urls),  # its login page is the portal's (two-factor) sign-in
 ]
+
+# A database that cannot be reached answers 503 (commissioning/middleware_db.py).
+handler500 = "commissioning.middleware_db.server_error"
 
 admin.site.site_header = "Commissioning portal administration"
 admin.site.site_title = "Commissioning portal administration"

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from commissioning.forms import PortalForm, PortalModelForm
+from commissioning.locking import VersionedFormMixin
 from commissioning.models import EDITOR_ROLES, FundingStream, Organisation, User
 from commissioning.templatetags.portal import ukdate
 from workstreams.forms import DateLayoutMixin, UKDateField
@@ -165,7 +166,7 @@ class KPIForm(PortalModelForm):
         }
 
 
-class GoLiveForm(DateLayoutMixin, PortalForm):
+class GoLiveForm(VersionedFormMixin, DateLayoutMixin, PortalForm):
     submit_label = "Mark as live"
 
     went_live_on = UKDateField(what="the date it went live", label="Date it went live")
@@ -175,7 +176,7 @@ class GoLiveForm(DateLayoutMixin, PortalForm):
         super().__init__(*args, **kwargs)
 
 
-class RiskForm(PortalForm):
+class RiskForm(VersionedFormMixin, PortalForm):
     flagged = forms.TypedChoiceField(
         label="Is there a service risk?",
         choices=[("yes", "Yes: meet quarterly until it is cleared"), ("no", "No")],
@@ -216,7 +217,7 @@ class MeetingForm(DateLayoutMixin, PortalForm):
         self.fields["rag"].error_messages["required"] = "Select the RAG rating"
 
 
-class ExtensionForm(DateLayoutMixin, PortalForm):
+class ExtensionForm(VersionedFormMixin, DateLayoutMixin, PortalForm):
     submit_label = "Exercise the extension"
 
     option = forms.ModelChoiceField(
@@ -297,7 +298,7 @@ class MeetingActionDoneForm(DateLayoutMixin, PortalForm):
         field.error_messages["required"] = "Select the action that is done"
 
 
-class VariationForm(MoneyMessagesMixin, DateLayoutMixin, PortalModelForm):
+class VariationForm(VersionedFormMixin, MoneyMessagesMixin, DateLayoutMixin, PortalModelForm):
     submit_label = "Record the variation"
 
     effective_on = UKDateField(what="the date it takes effect", label="Date it takes effect")
@@ -315,7 +316,7 @@ class VariationForm(MoneyMessagesMixin, DateLayoutMixin, PortalModelForm):
         error_messages = {"description": {"required": "Enter what changed"}}
 
 
-class TerminateForm(DateLayoutMixin, PortalForm):
+class TerminateForm(VersionedFormMixin, DateLayoutMixin, PortalForm):
     submit_label = "Terminate the contract"
 
     terminated_on = UKDateField(what="the termination date", label="Termination date")

@@ -13,10 +13,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from commissioning.dates import FinancialYear, add_months
 from commissioning.history import set_reference_quietly
 from commissioning.hooks import AGREEMENT_CHANGED, announce
+from commissioning.locking import check_version
 from commissioning.models import FundingStream, User
 from commissioning.templatetags.portal import money, ukdate
 from decisions.models import AssessmentStatus, DecisionType
@@ -51,6 +53,14 @@ def _save(instance, *, by: User | None):
     instance._history_user = by
     instance.save()
     return instance
+
+
+def _locked(contract: Contract, version: int | None = None) -> Contract:
+    """The contract as it stands, locked; refused when a page opened at an older
+    ``version`` (see commissioning/locking.py) would save over a newer change."""
+    current = Contract.objects.select_for_update().get(pk=contract.pk)
+    check_version(current, version, noun="contract")
+    return current
 
 
 # --- Procurement and bids ---------------------------------------------------------------
@@ -353,15 +363,22 @@ def meeting_dates(contract: Contract, from_date: datetime.date) -> list[datetime
     return dates
 
 
-def _refresh_meetings(contract: Contract, *, from_date: datetime.date | None = None) -> None:
-    """Replace the meetings not yet held with the cadence's dates from ``from_date``."""
+def _refresh_meetings(
+    contract: Contract, *, by: User | None, from_date: datetime.date | None = None
+) -> None:
+    """Replace the meetings not yet held with the cadence's dates from ``from_date``
+    (the new meetings get their history too, with who caused them)."""
     from_date = from_date or contract.start_date
     contract.meetings.filter(held_on__isnull=True, due_date__gte=from_date).delete()
     held = set(contract.meetings.values_list("due_date", flat=True))
-    ContractMeeting.objects.bulk_create(
-        ContractMeeting(contract=contract, due_date=day)
-        for day in meeting_dates(contract, from_date)
-        if day not in held
+    bulk_create_with_history(
+        [
+            ContractMeeting(contract=contract, due_date=day)
+            for day in meeting_dates(contract, from_date)
+            if day not in held
+        ],
+        ContractMeeting,
+        default_user=by,
     )
 
 
@@ -412,7 +429,7 @@ def contract_create(
                 )
             _save(ContractCharge(contract=contract, funding_stream=stream, amount=amount), by=by)
     _sync_end_milestone(contract, by)
-    _refresh_meetings(contract)
+    _refresh_meetings(contract, by=by)
     _refresh_duties(contract)
     return contract
 
@@ -423,8 +440,10 @@ def kpi_add(*, contract: Contract, by: User, **fields: Any) -> KPI:
 
 
 @transaction.atomic
-def contract_go_live(*, contract: Contract, by: User, went_live_on: datetime.date) -> Contract:
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+def contract_go_live(
+    *, contract: Contract, by: User, went_live_on: datetime.date, version: int | None = None
+) -> Contract:
+    contract = _locked(contract, version)
     if contract.needs_three_kpis and contract.kpis.count() < 3:
         raise ValidationError(
             f"This contract is worth {money(contract.whole_life_value)} and is not a "
@@ -433,20 +452,22 @@ def contract_go_live(*, contract: Contract, by: User, went_live_on: datetime.dat
         )
     contract.went_live_on = went_live_on
     _save(contract, by=by)
-    _refresh_meetings(contract, from_date=went_live_on)
+    _refresh_meetings(contract, by=by, from_date=went_live_on)
     announce(AGREEMENT_CHANGED, agreement=contract, by=by)
     return contract
 
 
 @transaction.atomic
-def contract_set_risk(*, contract: Contract, by: User, flagged: bool, note: str = "") -> Contract:
+def contract_set_risk(
+    *, contract: Contract, by: User, flagged: bool, note: str = "", version: int | None = None
+) -> Contract:
     """Flag or clear a service risk; the meetings not yet held follow the cadence."""
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    contract = _locked(contract, version)
     if flagged and not note.strip():
         raise ValidationError({"risk_note": "Describe the service risk"})
     contract.risk_flagged, contract.risk_note = flagged, note.strip()
     _save(contract, by=by)
-    _refresh_meetings(contract, from_date=max(timezone.localdate(), contract.start_date))
+    _refresh_meetings(contract, by=by, from_date=max(timezone.localdate(), contract.start_date))
     return contract
 
 
@@ -492,30 +513,34 @@ def meeting_action_done(
 
 
 @transaction.atomic
-def extension_exercise(*, option: ExtensionOption, by: User, on: datetime.date) -> Contract:
+def extension_exercise(
+    *, option: ExtensionOption, by: User, on: datetime.date, version: int | None = None
+) -> Contract:
     """Exercise an extension: the new end date flows to the forward plan, the meetings
     and the termination notice."""
     option = ExtensionOption.objects.select_for_update().get(pk=option.pk)
     if option.exercised_on:
         raise ValidationError(f"This extension was exercised on {ukdate(option.exercised_on)}")
-    contract = Contract.objects.select_for_update().get(pk=option.contract_id)
+    contract = _locked(Contract(pk=option.contract_id), version)
     contract.end_date = add_months(contract.end_date, option.months)
     option.exercised_on, option.new_end_date = on, contract.end_date
     option.save(update_fields=["exercised_on", "new_end_date"])
     _save(contract, by=by)
     _sync_end_milestone(contract, by)
-    _refresh_meetings(contract, from_date=max(timezone.localdate(), contract.start_date))
+    _refresh_meetings(contract, by=by, from_date=max(timezone.localdate(), contract.start_date))
     _refresh_duties(contract)
     announce(AGREEMENT_CHANGED, agreement=contract, by=by)
     return contract
 
 
 @transaction.atomic
-def variation_record(*, contract: Contract, by: User, **fields: Any) -> Variation:
+def variation_record(
+    *, contract: Contract, by: User, version: int | None = None, **fields: Any
+) -> Variation:
     """Log a change; its value effect changes the whole-life value, and a contract
     change notice falls due by the date it takes effect."""
+    contract = _locked(contract, version)
     variation = _save(Variation(contract=contract, recorded_by=by, **fields), by=by)
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
     contract.whole_life_value += variation.value_effect
     _save(contract, by=by)
     _notice(
@@ -536,8 +561,9 @@ def contract_terminate(
     reason: str,
     clause: str,
     notice_given_on: datetime.date | None = None,
+    version: int | None = None,
 ) -> Contract:
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    contract = _locked(contract, version)
     if not reason.strip():
         raise ValidationError({"termination_reason": "Enter why the contract is terminated"})
     contract.terminated_on, contract.termination_reason = terminated_on, reason.strip()

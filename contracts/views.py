@@ -12,6 +12,7 @@ from django.utils import timezone
 from commissioning.access import Access
 from commissioning.exports import Column
 from commissioning.history import history_entries
+from commissioning.locking import is_stale
 from commissioning.sections import sections_for
 from commissioning.views.base import (
     PolicyObjectMixin,
@@ -244,12 +245,22 @@ class ContractActionView(ContractMixin, ServiceFormView):
     intro = ""
     anchor = ""
     contract_form = False  # whether the form takes the contract
+    #: Whether the form changes the contract itself: then it carries the version the
+    #: page was opened at, and a save over someone else's newer change is refused.
+    versioned = False
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if self.contract_form:
             kwargs["contract"] = self.get_contract()
+        if self.versioned:
+            kwargs["version_of"] = self.get_contract()
         return kwargs
+
+    def form_invalid(self, form):
+        if is_stale(form):
+            self.__dict__.pop("_object", None)  # show the contract as it now stands
+        return super().form_invalid(form)
 
     def get_intro(self) -> str:
         return self.intro
@@ -279,6 +290,7 @@ class KPIAddView(ContractActionView):
 
 class GoLiveView(ContractActionView):
     form_class = GoLiveForm
+    versioned = True
     heading = "Mark the contract as live"
     success_message = "%(object)s is now live"
 
@@ -296,11 +308,13 @@ class GoLiveView(ContractActionView):
             contract=self.get_contract(),
             by=self.request.user,
             went_live_on=form.cleaned_data["went_live_on"],
+            version=form.posted_version(),
         )
 
 
 class RiskView(ContractActionView):
     form_class = RiskForm
+    versioned = True
     heading = "Flag or clear a service risk"
     intro = (
         "While a service risk is flagged, contract meetings are held quarterly. The meetings "
@@ -321,6 +335,7 @@ class RiskView(ContractActionView):
             by=self.request.user,
             flagged=form.cleaned_data["flagged"],
             note=form.cleaned_data["risk_note"],
+            version=form.posted_version(),
         )
 
 
@@ -350,6 +365,7 @@ class MeetingRecordView(ContractActionView):
 class ExtensionView(ContractActionView):
     form_class = ExtensionForm
     contract_form = True
+    versioned = True
     heading = "Exercise an extension"
     intro = (
         "The contract's end date moves on by the extension, and the forward plan, the "
@@ -361,6 +377,7 @@ class ExtensionView(ContractActionView):
             option=form.cleaned_data["option"],
             by=self.request.user,
             on=form.cleaned_data["on"],
+            version=form.posted_version(),
         )
 
     success_message = "The extension has been exercised"
@@ -417,6 +434,7 @@ class MeetingActionDoneView(ContractActionView):
 
 class VariationView(ContractActionView):
     form_class = VariationForm
+    versioned = True
     heading = "Record a variation"
     intro = (
         "The change is logged, its value effect changes the whole-life value, and a "
@@ -426,13 +444,18 @@ class VariationView(ContractActionView):
     success_message = "The variation has been recorded"
 
     def perform(self, form):
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         return services.variation_record(
-            contract=self.get_contract(), by=self.request.user, **form.cleaned_data
+            contract=self.get_contract(),
+            by=self.request.user,
+            version=form.posted_version(),
+            **fields,
         )
 
 
 class TerminateView(ContractActionView):
     form_class = TerminateForm
+    versioned = True
     heading = "Terminate the contract"
     intro = (
         "Meetings after the termination date are cancelled, and the termination notice "
@@ -448,6 +471,7 @@ class TerminateView(ContractActionView):
             reason=form.cleaned_data["termination_reason"],
             clause=form.cleaned_data["termination_clause"],
             notice_given_on=form.cleaned_data["notice_given_on"],
+            version=form.posted_version(),
         )
 
 

@@ -17,6 +17,7 @@ from crispy_forms_gds.layout import (
 from django import forms
 
 from commissioning.forms import PortalForm
+from commissioning.locking import VersionedFormMixin
 from commissioning.models import EDITOR_ROLES, Organisation, User
 from commissioning.uploads import validate_upload
 from workstreams.forms import ROLE_HINTS
@@ -249,7 +250,7 @@ class AssessmentStartForm(PortalForm):
 # --- Answering the questions ------------------------------------------------------------
 
 
-class AssessmentForm(PortalForm):
+class AssessmentForm(VersionedFormMixin, PortalForm):
     """The six questions of the assessment's own question set, then the recommendation.
     Nothing is required here: saving a draft keeps whatever has been typed, and the
     submission check (services.missing_for_submission) says what is still missing, keyed
@@ -336,6 +337,7 @@ class AssessmentForm(PortalForm):
             ),
             Field.textarea("summary", rows=5),
             Field.textarea("justification", rows=5),
+            *([Field("version")] if self.is_versioned else []),
         )
 
     def _helper(self, *fields) -> FormHelper:

@@ -9,8 +9,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from commissioning.history import set_reference_quietly
+from commissioning.locking import check_version
 from commissioning.models import EDITOR_ROLES, Role, User
 from commissioning.notifications import notify
 from commissioning.templatetags.portal import ukdate
@@ -121,9 +123,10 @@ def assessment_create(
     )
     _save(assessment, by=by)
     set_reference_quietly(assessment, f"DA-{timezone.localdate():%Y}-{assessment.pk:04d}")
-    Answer.objects.bulk_create(
-        Answer(assessment=assessment, question=question)
-        for question in question_set.questions.all()
+    bulk_create_with_history(
+        [Answer(assessment=assessment, question=q) for q in question_set.questions.all()],
+        Answer,
+        default_user=by,
     )
     _event(assessment, by=by, from_status="")
     return assessment
@@ -135,12 +138,16 @@ def assessment_update(
     assessment: DecisionAssessment,
     by: User,
     answers: dict[int, dict[str, Any]] | None = None,
+    version: int | None = None,
     **fields: Any,
 ) -> DecisionAssessment:
     """Save what has been typed so far (nothing is required until submission).
-    ``answers`` maps a question number to its rating, narrative and evidence."""
+    ``answers`` maps a question number to its rating, narrative and evidence;
+    ``version`` is the one the edit page was opened at: a newer assessment (saved by
+    someone else, or in another tab) is not saved over."""
     assessment = _locked(assessment)
     refuse_if_not_editable(assessment)
+    check_version(assessment, version, noun="assessment")
     previous = assessment.status
     for name, value in fields.items():
         setattr(assessment, name, value)

@@ -257,6 +257,7 @@ class AssessmentEditView(AssessmentMixin, ServiceFormView):
             **super().get_form_kwargs(),
             "assessment": self.get_object(),
             "questions": self.get_questions(),
+            "version_of": self.get_object(),
         }
 
     def get_initial(self):
@@ -307,6 +308,7 @@ class AssessmentEditView(AssessmentMixin, ServiceFormView):
                 services.assessment_update(
                     assessment=assessment,
                     by=user,
+                    version=form.posted_version(),
                     answers=form.answers(),
                     **form.assessment_fields(),
                 )

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from commissioning.forms import PortalForm, PortalModelForm
+from commissioning.locking import VersionedFormMixin
 from commissioning.models import EDITOR_ROLES, FundingStream, Organisation, User
 from commissioning.templatetags.portal import money
 from commissioning.uploads import PDF, WORD, validate_upload
@@ -133,7 +134,7 @@ def _with_hints(choices, hints) -> list:
 # --- The grant ----------------------------------------------------------------------------
 
 
-class GrantForm(MoneyFormMixin, PortalModelForm):
+class GrantForm(VersionedFormMixin, MoneyFormMixin, PortalModelForm):
     """Adds a draft grant or edits one. Once a grant is awarded only its paperwork can
     change (``paperwork_only``): purpose, conditions, officer and signed agreement."""
 
@@ -368,7 +369,9 @@ class GrantForm(MoneyFormMixin, PortalModelForm):
 
     def service_fields(self) -> dict:
         """The keyword arguments for grant_create / grant_update."""
-        fields = {k: v for k, v in self.cleaned_data.items() if k != "signed_agreement"}
+        fields = {
+            k: v for k, v in self.cleaned_data.items() if k not in ("signed_agreement", "version")
+        }
         upload = self.cleaned_data.get("signed_agreement")
         if upload:
             fields["signed_agreement"] = upload

@@ -14,10 +14,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from commissioning.dates import FinancialYear, add_months, months_covered
 from commissioning.history import set_reference_quietly
 from commissioning.hooks import AGREEMENT_CHANGED, announce
+from commissioning.locking import check_version
 from commissioning.models import FundingStream, User
 from commissioning.templatetags.portal import money
 from decisions.models import AssessmentStatus, DecisionType
@@ -60,6 +62,14 @@ def _require_draft(grant: Grant, action: str) -> None:
         )
 
 
+def _cancel_scheduled_payments(grant: Grant, *, by: User | None) -> None:
+    """Cancel the payments not yet made, keeping each one's history."""
+    payments = list(grant.payments.filter(status=PaymentStatus.SCHEDULED))
+    for payment in payments:
+        payment.status = PaymentStatus.CANCELLED
+    bulk_update_with_history(payments, Payment, ["status"], default_user=by)
+
+
 # --- Drafting ---------------------------------------------------------------------------
 
 
@@ -82,9 +92,11 @@ def grant_create(
 
 
 @transaction.atomic
-def grant_update(*, grant: Grant, by: User, **fields: Any) -> Grant:
-    """Edit a draft. Once awarded only the agreement's paperwork and officer change."""
+def grant_update(*, grant: Grant, by: User, version: int | None = None, **fields: Any) -> Grant:
+    """Edit a draft. Once awarded only the agreement's paperwork and officer change.
+    ``version`` is the one the edit page was opened at: a newer grant is not saved over."""
     grant = _locked(grant)
+    check_version(grant, version, noun="grant")
     if grant.status != GrantStatus.DRAFT:
         paperwork = {
             "conditions",
@@ -323,7 +335,7 @@ def grant_close(*, grant: Grant, by: User) -> Grant:
     if grant.status not in (GrantStatus.AWARDED, GrantStatus.ACTIVE):
         raise ValidationError("Only an awarded or active grant can be closed")
     grant.status = GrantStatus.CLOSED
-    grant.payments.filter(status=PaymentStatus.SCHEDULED).update(status=PaymentStatus.CANCELLED)
+    _cancel_scheduled_payments(grant, by=by)
     return _save(grant, by=by)
 
 
@@ -345,7 +357,7 @@ def grant_withdraw(*, grant: Grant, by: User, reason: str) -> Grant:
         )
     grant.status = GrantStatus.WITHDRAWN
     grant.withdrawn_reason = reason.strip()
-    grant.payments.filter(status=PaymentStatus.SCHEDULED).update(status=PaymentStatus.CANCELLED)
+    _cancel_scheduled_payments(grant, by=by)
     return _save(grant, by=by)
 
 

@@ -376,6 +376,7 @@ class GrantUpdateView(GrantMixin, GrantFormViewMixin, ServiceFormView):
             **super().get_form_kwargs(),
             "instance": self.get_grant(),
             "paperwork_only": not self.get_grant().is_editable,
+            "version_of": self.get_grant(),
         }
 
     def get_context_data(self, **kwargs):
@@ -394,7 +395,9 @@ class GrantUpdateView(GrantMixin, GrantFormViewMixin, ServiceFormView):
     def perform(self, form):
         grant = self.get_grant()
         user = self.request.user
-        grant = services.grant_update(grant=grant, by=user, **form.service_fields())
+        grant = services.grant_update(
+            grant=grant, by=user, version=form.posted_version(), **form.service_fields()
+        )
         self.schedule_cleared = self.schedule_stale = False
         if not self.uses_charges():
             return grant

@@ -332,12 +332,14 @@ def _cells(sheet, values: list, formats: list[str | None] | None = None, bold=Fa
     """A row of write-only cells, every string a string (never a formula) and every
     value neutralised as the shared exporter does."""
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import TYPE_STRING
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
     from openpyxl.styles import Font
 
     cells = []
     for index, raw in enumerate(values):
         value = neutralise(raw)
+        if isinstance(value, str):  # control characters a workbook can't hold
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
             cell.data_type = TYPE_STRING

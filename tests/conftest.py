@@ -84,6 +84,20 @@ def admin_client_user(admin_user):
     return _client_for(admin_user)
 
 
+def authenticator_code(user) -> str:
+    """The current code of ``user``'s authenticator app (confirmed on first use), for
+    tests that sign a manager or administrator in through the real two-step sign-in
+    (commissioning/mfa.py). force_login skips sign-in altogether and needs no code."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 # --- Real services -------------------------------------------------------------------
 # Tests that need PostgreSQL, Redis or a Celery worker use the real thing. CI provides
 # them (DATABASE_URL, REDIS_URL); on a laptop without them such a test is skipped with

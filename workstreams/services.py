@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from commissioning.models import User
 
@@ -55,7 +56,8 @@ def _sync_checklist(workstream: Workstream) -> None:
             "template_id", flat=True
         )
     )
-    ChecklistItem.objects.bulk_create(
+    # Through the history library, so each new item's creation is in its history too.
+    bulk_create_with_history(
         [
             ChecklistItem(
                 workstream=workstream,
@@ -69,7 +71,8 @@ def _sync_checklist(workstream: Workstream) -> None:
             )
             for template in templates
             if template.pk not in have
-        ]
+        ],
+        ChecklistItem,
     )
     workstream.checklist_items.exclude(role=workstream.role).filter(
         status=ChecklistStatus.TO_DO

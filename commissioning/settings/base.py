@@ -5,6 +5,7 @@ Celery tasks eagerly (no Redis needed). ``DATABASE_URL`` and ``REDIS_URL`` switc
 PostgreSQL and Redis; see the README's configuration table.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -64,7 +65,13 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "django_celery_beat",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "commissioning",
+    "audit",
     "workstreams",
     "decisions",
     "grants",
@@ -75,14 +82,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "commissioning.sessions.SessionTimeoutMiddleware",
+    "commissioning.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "commissioning.middleware_db.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "commissioning.urls"
@@ -132,6 +145,10 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {  # a larger bundled list (commissioning/data/README.md); no network call
+        "NAME": "django.contrib.auth.password_validation.CommonPasswordValidator",
+        "OPTIONS": {"password_list_path": BASE_DIR / "commissioning/data/common-passwords.txt.gz"},
+    },
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
@@ -245,3 +262,105 @@ SESSION_COOKIE_HTTPONLY = True
 # The ONS code of the force area (a police force area code, E23…), given as the
 # beneficiary location of grants that benefit the whole area. Blank: name only.
 OPEN_DATA_FORCE_AREA_GEO_CODE = env("OPEN_DATA_FORCE_AREA_GEO_CODE", default="")
+
+# --- Browser security headers and safe files (issue 10) -------------------------------
+# Content Security Policy (django-csp 4): no inline script or style anywhere; the one
+# script is static/js/portal.js. Reports rendered by WeasyPrint are not served pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# commissioning/middleware.py sets this on every response (blank: not sent).
+PERMISSIONS_POLICY = env(
+    "PERMISSIONS_POLICY",
+    default=(
+        "accelerometer=(), autoplay=(), camera=(), display-capture=(), fullscreen=(), "
+        "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
+        "picture-in-picture=(), publickey-credentials-get=(self), screen-wake-lock=(), "
+        "usb=(), xr-spatial-tracking=()"
+    ),
+)
+# Uploads (commissioning/uploads.py): the zip-bomb guard for XLSX, DOCX, ODS and ODT.
+UPLOAD_ZIP_MAX_ENTRIES = env.int("UPLOAD_ZIP_MAX_ENTRIES", default=2000)
+UPLOAD_ZIP_MAX_BYTES = env.int("UPLOAD_ZIP_MAX_BYTES", default=200 * 1024 * 1024)
+UPLOAD_ZIP_MAX_RATIO = env.int("UPLOAD_ZIP_MAX_RATIO", default=100)
+# Entries smaller than this may compress as well as they like.
+UPLOAD_ZIP_RATIO_FROM_BYTES = env.int("UPLOAD_ZIP_RATIO_FROM_BYTES", default=1024 * 1024)
+# Optional virus scanning: a clamd socket path, or a host and port. Unset: no scan.
+# Set but unreachable: uploads are refused until it answers.
+CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
+CLAMD_HOST = env("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
+
+# --- Crash-safe background work (issue 10) --------------------------------------------
+# Set above: acks_late + reject_on_worker_lost (a task whose worker dies is delivered
+# again), a time limit on every task (per task where one needs longer), prefetch 1.
+# Emails are sent by tasks that retry with back-off and jitter, each at most once.
+# PDF builds go to their own queue so a dedicated worker, restarted every few tasks
+# (--max-tasks-per-child, see docker-compose.yml), takes WeasyPrint's memory; unset, the
+# ordinary queue is used so a single `celery worker` runs everything (a laptop, tests).
+CELERY_PDF_QUEUE = env("CELERY_PDF_QUEUE", default="celery")
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"reports.build_report_job": {"queue": CELERY_PDF_QUEUE}}
+# A worker that loses Redis stops its running tasks rather than finishing them unacked
+# (they are delivered again once Redis is back, and every task is safe to run twice).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# --- Authentication and sessions (issue 10) -------------------------------------------
+# Sign-in: password, then a code from an authenticator app (django-otp TOTP) or a
+# recovery code. Required for managers and administrators (and anyone with Django-admin
+# access); offered to everyone else from their account page. commissioning/mfa.py.
+AUTHENTICATION_BACKENDS = [
+    "commissioning.views.accounts.LockoutBackend",  # django-axes
+    "django.contrib.auth.backends.ModelBackend",
+]
+OTP_TOTP_ISSUER = SERVICE_NAME
+MFA_RECOVERY_CODE_COUNT = 10
+# Changing MFA or email needs the password entered within this many seconds.
+REAUTHENTICATION_SECONDS = env.int("REAUTHENTICATION_SECONDS", default=5 * 60)
+# Brute force (django-axes): an email address from one IP address is locked out after
+# AXES_FAILURE_LIMIT failed sign-ins; an IP address after SIGN_IN_IP_FAILURE_LIMIT
+# failures across any addresses; both for AXES_COOLOFF_TIME. Unknown addresses count
+# the same as real ones, so neither the message nor the lock-out reveals which exist.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+SIGN_IN_IP_FAILURE_LIMIT = env.int("SIGN_IN_IP_FAILURE_LIMIT", default=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The sign-in form's field (the email address), as passed to authenticate().
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = True
+# Sessions are rows in the database (signing out deletes the row). Signed out after
+# SESSION_IDLE_TIMEOUT_* seconds without a request, and SESSION_ABSOLUTE_TIMEOUT after
+# signing in whatever happens (commissioning/sessions.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=30 * 60)
+SESSION_IDLE_TIMEOUT_PROVIDER = env.int("SESSION_IDLE_TIMEOUT_PROVIDER", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+
+# --- Audit log (issue 10) --------------------------------------------------------------
+# Audit events older than this are deleted by the daily "prune-audit-log" task and by
+# `manage.py prune_audit_log` (730 days: two years).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
+# How many reverse proxies we run in front of the portal. 0: the client's address is
+# REMOTE_ADDR. 1 or more: it is read from X-Forwarded-For, that many hops from the right
+# (the hops further left are written by the client and are not trusted).
+AUDIT_TRUSTED_PROXIES = env.int("AUDIT_TRUSTED_PROXIES", default=0)
+CELERY_BEAT_SCHEDULE["prune-audit-log"] = {
+    "task": "audit.prune_events",
+    "schedule": crontab(hour=3, minute=45),
+}
+

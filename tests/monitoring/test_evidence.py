@@ -35,7 +35,15 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-XLSX = _zip({"[Content_Types].xml": b"x", "xl/workbook.xml": b"x"})
+def _xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    return buffer.getvalue()
+
+
+XLSX = _xlsx()
 XLSX_WITH_MACROS = _zip(
     {"[Content_Types].xml": b"x", "xl/workbook.xml": b"x", "xl/vbaProject.bin": b"macro"}
 )

@@ -101,6 +101,27 @@ def test_every_url_declares_who_may_open_it():
     )
 
 
+PROVIDER_LEVELS = (Access.SCOPED, Access.PROVIDER_EDIT)
+
+
+def test_every_record_a_provider_can_reach_is_loaded_through_a_policy():
+    """A page a provider may open that names a record must load it through the model's
+    policy (``policy.visible_to``), the one place a provider's rows are scoped: a view
+    without one could not narrow them, so it is refused here before it can leak."""
+    from commissioning.policies import ModelPolicy
+
+    unscoped = [
+        str(route)
+        for route in ROUTES
+        if route.kwarg_names
+        and getattr(route.view_class, "access", None) in PROVIDER_LEVELS
+        and not isinstance(getattr(route.view_class, "policy", None), ModelPolicy)
+    ]
+    assert not unscoped, (
+        "These provider-reachable pages name a record but have no `policy`: " + ", ".join(unscoped)
+    )
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 @pytest.mark.django_db
 def test_signed_out_users_get_what_the_view_declares(client, route):
