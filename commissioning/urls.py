@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -107,6 +108,14 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),  # its login page is the portal's (two-factor) sign-in
 ]
+
+if settings.BENCHMARK_FLOOR_VIEW:
+    # benchmarks/load.py's floor: on only in benchmarks/settings.py, never in production.
+    from .views import floor
+
+    urlpatterns.append(
+        path("_benchmark/floor/<int:pk>/", floor.FloorView.as_view(), name="benchmark-floor")
+    )
 
 # A database that cannot be reached answers 503 (commissioning/middleware_db.py).
 handler500 = "commissioning.middleware_db.server_error"

@@ -364,3 +364,7 @@ CELERY_BEAT_SCHEDULE["prune-audit-log"] = {
     "schedule": crontab(hour=3, minute=45),
 }
 
+# --- Benchmarks (issue 11) -------------------------------------------------------------
+# benchmarks/load.py measures the framework's floor with a minimal view, routed only when
+# this is on (benchmarks/settings.py); never in production.
+BENCHMARK_FLOOR_VIEW = env.bool("BENCHMARK_FLOOR_VIEW", default=False)

@@ -1,0 +1,385 @@
+"""Load benchmark: the key pages through gunicorn (2 workers, loopback) against the scale
+database, side by side with the framework's floor.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale .venv/bin/python benchmarks/load.py
+    .venv/bin/python benchmarks/load.py --smoke     # seconds: CI proves it still works
+
+The database must already hold the data (``manage.py seed_scale``; the smoke run seeds
+``--scale 0.01`` into a fresh ``<name>_smoke`` database itself and drops it after).
+
+For each page it reports, with a signed-in session for the right user (a session made
+with Django's SessionStore, sent as the cookie):
+
+- median and p95 latency with one user: ``--requests`` requests after ``--warmup``;
+- requests per second with ``--clients`` concurrent clients (threads, each with its own
+  keep-alive connection) for ``--seconds`` seconds or ``--max-requests`` requests;
+- queries per request, counted in this process with ``CaptureQueriesContext`` through
+  Django's test client against the same database (gunicorn cannot report them);
+- throughput as a ratio to the floor: ``/_benchmark/floor/<pk>/`` (one primary-key
+  query and a tiny template, routed only by ``benchmarks/settings.py``).
+
+Targets (issue 11): median ≤ 50 ms, p95 ≤ 150 ms, throughput ≥ 1/3 of the floor's,
+≤ 15 queries. The run exits 1 if a page misses one (except with ``--smoke``).
+Only 127.0.0.1 is ever requested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+TARGET_MEDIAN_MS = 50
+TARGET_P95_MS = 150
+TARGET_FLOOR_SHARE = 1 / 3
+TARGET_QUERIES = 15
+
+
+@dataclass
+class Page:
+    name: str
+    path: str
+    user: str | None  # "officer", "provider" or None (signed out)
+
+
+def use_django() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("EMAIL_URL", "dummymail://")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+
+
+# --- What is measured -------------------------------------------------------------------
+
+
+def pages() -> list[Page]:
+    """The key pages, each at its heaviest realistic record."""
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from commissioning.dates import FinancialYear
+    from commissioning.models import Organisation
+    from contracts.models import Contract
+    from monitoring.models import MonitoringReturn
+    from workstreams.models import Workstream
+
+    workstream = (
+        Workstream.objects.annotate(n=Count("grants", distinct=True)).order_by("-n", "pk").first()
+    )
+    contract = (
+        Contract.objects.annotate(n=Count("meetings", distinct=True)).order_by("-n", "pk").first()
+    )
+    provider = users()["provider"]
+    provider_return = (
+        MonitoringReturn.objects.filter(organisation=provider.organisation)
+        .order_by("-due_date", "pk")
+        .first()
+    )
+    year = FinancialYear.current().start_year - 1
+    return [
+        Page("floor", f"/_benchmark/floor/{Organisation.objects.order_by('pk').first().pk}/", None),
+        Page("officer dashboard", reverse("dashboard"), "officer"),
+        Page("workstream list", reverse("workstream-list"), "officer"),
+        Page("workstream list, filtered", reverse("workstream-list") + "?role=lead", "officer"),
+        Page("workstream detail", workstream.get_absolute_url(), "officer"),
+        Page("grants list with totals", reverse("grant-list"), "officer"),
+        Page("contract detail", contract.get_absolute_url(), "officer"),
+        Page("provider's returns list", reverse("return-list"), "provider"),
+        Page("return detail", provider_return.get_absolute_url(), "provider"),
+        Page("forward plan", reverse("forward-plan"), "officer"),
+        Page("funding awarded (public)", reverse("funding-awarded") + f"?year={year}", None),
+    ]
+
+
+def users() -> dict:
+    from commissioning.models import User
+
+    return {
+        "officer": User.objects.get(email="officer@example.org"),
+        "provider": User.objects.get(email="provider@example.org"),
+    }
+
+
+def session_cookies() -> dict[str, str]:
+    """A signed-in session per user, made as Django's login makes one."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    cookies = {}
+    for key, user in users().items():
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session["signed_in_at"] = session["last_seen_at"] = int(time.time())
+        session.save()
+        cookies[key] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return cookies
+
+
+def count_queries(page_list: list[Page]) -> dict[str, tuple[int, int]]:
+    """Queries and status for each page, in this process through the test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    people = users()
+    result = {}
+    for page in page_list:
+        client = Client(HTTP_HOST=HOST)
+        if page.user:
+            client.force_login(people[page.user])
+        client.get(page.path)  # warm caches
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(page.path)
+        result[page.name] = (len(captured), response.status_code)
+    return result
+
+
+# --- gunicorn ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = os.environ.copy()
+    env.update(DJANGO_SETTINGS_MODULE="benchmarks.settings", DEBUG="false", LOG_LEVEL="WARNING")
+    env.pop("REDIS_URL", None)
+    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "commissioning.wsgi",
+            "--workers=2",
+            f"--bind={HOST}:{port}",
+            "--log-level=warning",
+            "--timeout=60",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn did not start") from None
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("gunicorn did not start listening within 30 seconds")
+
+
+class Browser:
+    """One keep-alive connection to gunicorn."""
+
+    def __init__(self, port: int, cookie: str | None):
+        self.port = port
+        self.headers = {"Host": f"{HOST}:{port}"}
+        if cookie:
+            self.headers["Cookie"] = cookie
+        self.connection = http.client.HTTPConnection(HOST, port, timeout=60)
+
+    def get(self, path: str) -> tuple[int, float]:
+        started = time.perf_counter()
+        try:
+            self.connection.request("GET", path, headers=self.headers)
+            response = self.connection.getresponse()
+            response.read()
+        except (http.client.HTTPException, OSError):
+            self.connection.close()
+            self.connection = http.client.HTTPConnection(HOST, self.port, timeout=60)
+            raise
+        return response.status, time.perf_counter() - started
+
+
+def latency(port: int, page: Page, cookie: str | None, warmup: int, requests: int) -> dict:
+    browser = Browser(port, cookie)
+    for _ in range(warmup):
+        status, _ = browser.get(page.path)
+    if status != 200:
+        raise RuntimeError(f"{page.name}: {page.path} answered {status}")
+    times = sorted(browser.get(page.path)[1] * 1000 for _ in range(requests))
+    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
+    return {"median_ms": statistics.median(times), "p95_ms": p95}
+
+
+def throughput(
+    port: int, page: Page, cookie: str | None, clients: int, seconds: float, max_requests: int
+) -> float:
+    done = [0] * clients
+    stop_at = time.perf_counter() + seconds
+    budget = threading.Semaphore(max_requests)
+
+    def work(index: int):
+        browser = Browser(port, cookie)
+        while time.perf_counter() < stop_at and budget.acquire(blocking=False):
+            browser.get(page.path)
+            done[index] += 1
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / (time.perf_counter() - started)
+
+
+# --- The run ----------------------------------------------------------------------------
+
+
+def measure(args) -> tuple[list[dict], bool]:
+    use_django()
+    page_list = pages()
+    cookies = session_cookies()
+    queries = count_queries(page_list)
+    from django.db import connections
+
+    connections.close_all()
+    port = free_port()
+    server = start_gunicorn(port)
+    rows = []
+    try:
+        for page in page_list:
+            cookie = cookies.get(page.user) if page.user else None
+            row = {"page": page.name, "path": page.path}
+            row.update(latency(port, page, cookie, args.warmup, args.requests))
+            row["rps"] = throughput(
+                port, page, cookie, args.clients, args.seconds, args.max_requests
+            )
+            row["queries"], row["status"] = queries[page.name]
+            rows.append(row)
+            print(f"  {page.name}: {row['median_ms']:.1f} ms median", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    floor = rows[0]["rps"]
+    ok = True
+    for row in rows:
+        row["floor_share"] = row["rps"] / floor if floor else 0
+        row["met"] = row["page"] == "floor" or (
+            row["median_ms"] <= TARGET_MEDIAN_MS
+            and row["p95_ms"] <= TARGET_P95_MS
+            and row["floor_share"] >= TARGET_FLOOR_SHARE
+            and row["queries"] <= TARGET_QUERIES
+            and row["status"] == 200
+        )
+        ok = ok and row["met"]
+    return rows, ok
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| page | median ms | p95 ms | req/s | × floor | queries | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['page']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['rps']:.0f} | "
+            f"{r['floor_share']:.2f} | {r['queries']} | {'met' if r['met'] else 'MISSED'} |"
+        )
+    return "\n".join(lines)
+
+
+def smoke_database() -> str:
+    """A fresh ``<name>_smoke`` database beside DATABASE_URL's, seeded at 1/100 scale."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'portal'}_smoke"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    smoke_url = urlunsplit(parts._replace(path=f"/{name}"))
+    env = os.environ.copy()
+    env.update(
+        DATABASE_URL=smoke_url,
+        DJANGO_SETTINGS_MODULE="benchmarks.settings",
+        DEBUG="false",
+        DEMO_DATA_ALLOWED="true",
+        EMAIL_URL="dummymail://",
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("REDIS_URL", None)
+    for command in (["migrate", "-v0"], ["seed_scale", "--scale", "0.01"]):
+        subprocess.run(  # noqa: S603 - fixed arguments
+            [sys.executable, "manage.py", *command],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return smoke_url
+
+
+def drop_database(url: str) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny data, few requests")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--max-requests", type=int, default=2000)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    smoke_url = None
+    if args.smoke:
+        args.warmup, args.requests, args.seconds, args.max_requests = 2, 5, 0.5, 50
+        smoke_url = smoke_database()
+        os.environ["DATABASE_URL"] = smoke_url
+    try:
+        rows, ok = measure(args)
+    finally:
+        if smoke_url:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(smoke_url)
+    print(table(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    if args.smoke:
+        return 0 if all(row["status"] == 200 for row in rows) else 1
+    print(f"\nTargets: {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
