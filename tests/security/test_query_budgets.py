@@ -114,5 +114,5 @@ def test_contract_detail_costs_the_same_with_more_kpis_meetings_and_variations(
         )
     contract.end_date = datetime.date(2030, 3, 31)
     contract.save()
-    contract_services._refresh_meetings(contract)
+    contract_services._refresh_meetings(contract, by=officer)
     assert _queries(officer_client, url) == few
