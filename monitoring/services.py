@@ -388,29 +388,47 @@ def return_save_narrative(
     return _touch(current, by)
 
 
+def _save_figures(
+    current: MonitoringReturn, *, by: User, complete: bool, items: list, prefix: str,
+    figures: dict[int, tuple[Decimal | None, str]], result_for, store,
+) -> None:  # fmt: skip
+    """Save one figure and note per item (a KPI or an outcome measure) of the return;
+    marked complete, every item needs its figure. ``result_for(item)`` gets or makes the
+    item's result row, ``store(result, item, figure, note)`` sets its fields."""
+    missing = {}
+    for item in items:
+        figure, note = figures.get(item.pk, (None, ""))
+        if figure is not None and figure < 0:
+            raise ValidationError({f"{prefix}_{item.pk}": "Enter a figure of 0 or more"})
+        result = result_for(item)
+        store(result, item, figure, (note or "").strip())
+        _save(result, by=by)
+        if figure is None:
+            missing[f"{prefix}_{item.pk}"] = f"Enter the figure for {item.name}"
+    if complete and missing:
+        raise ValidationError(missing)
+
+
 @transaction.atomic
 def return_save_kpis(
     *, monitoring_return: MonitoringReturn, by: User, version: int | None, complete: bool,
     actuals: dict[int, tuple[Decimal | None, str]],
 ) -> MonitoringReturn:  # fmt: skip
-    """``actuals`` maps a KPI's id to (actual, note)."""
+    """``actuals`` maps a KPI's id to (actual, note); the KPI's target is kept with it."""
     current = _locked(monitoring_return)
     _check_version(current, version)
     _require_editable(current)
-    missing = {}
-    for kpi in kpis_for(current):
-        actual, note = actuals.get(kpi.pk, (None, ""))
-        if actual is not None and actual < 0:
-            raise ValidationError({f"kpi_{kpi.pk}": "Enter a figure of 0 or more"})
-        result, _ = KPIResult.objects.get_or_create(
+
+    def store(result, kpi, actual, note):
+        result.target, result.actual, result.note = kpi.target, actual, note
+
+    _save_figures(
+        current, by=by, complete=complete, items=kpis_for(current), prefix="kpi",
+        figures=actuals, store=store,
+        result_for=lambda kpi: KPIResult.objects.get_or_create(
             monitoring_return=current, kpi=kpi, defaults={"target": kpi.target}
-        )
-        result.target, result.actual, result.note = kpi.target, actual, (note or "").strip()
-        _save(result, by=by)
-        if actual is None:
-            missing[f"kpi_{kpi.pk}"] = f"Enter the figure for {kpi.name}"
-    if complete and missing:
-        raise ValidationError(missing)
+        )[0],
+    )  # fmt: skip
     current.performance_complete = complete
     return _touch(current, by)
 
@@ -420,24 +438,23 @@ def return_save_outcomes(
     *, monitoring_return: MonitoringReturn, by: User, version: int | None, complete: bool,
     values: dict[int, tuple[Decimal | None, str]],
 ) -> MonitoringReturn:  # fmt: skip
-    """``values`` maps an outcome measure's id to (value, note)."""
+    """``values`` maps an outcome measure's id to (value, note); the agreement's target
+    for the measure, if any, is kept with it."""
     current = _locked(monitoring_return)
     _check_version(current, version)
     _require_editable(current)
     targets = {t.measure_id: t.target for t in current.schedule.targets.all()}
-    missing = {}
-    for measure in measures_for(current):
-        value, note = values.get(measure.pk, (None, ""))
-        if value is not None and value < 0:
-            raise ValidationError({f"measure_{measure.pk}": "Enter a figure of 0 or more"})
-        result, _ = OutcomeResult.objects.get_or_create(monitoring_return=current, measure=measure)
-        result.value, result.note = value, (note or "").strip()
-        result.target = targets.get(measure.pk)
-        _save(result, by=by)
-        if value is None:
-            missing[f"measure_{measure.pk}"] = f"Enter the figure for {measure.name}"
-    if complete and missing:
-        raise ValidationError(missing)
+
+    def store(result, measure, value, note):
+        result.value, result.note, result.target = value, note, targets.get(measure.pk)
+
+    _save_figures(
+        current, by=by, complete=complete, items=measures_for(current), prefix="measure",
+        figures=values, store=store,
+        result_for=lambda measure: OutcomeResult.objects.get_or_create(
+            monitoring_return=current, measure=measure
+        )[0],
+    )  # fmt: skip
     current.outcomes_complete = complete
     return _touch(current, by)
 
