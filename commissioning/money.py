@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    DecimalField,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 ZERO = Decimal("0.00")
@@ -68,3 +79,38 @@ def with_money(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(
         committed_total=_total(_COMMITTED), spent_total=_total(_SPENT)
     ).annotate(headroom_total=F("amount") - F("committed_total"))
+
+
+def _total_over(sources: list[MoneySource], stream_ids: QuerySet):
+    """The sum over every stream in ``stream_ids`` at once: one uncorrelated scalar
+    subquery per source (``Func`` SUM so that Django adds no GROUP BY)."""
+    expression = Value(ZERO, output_field=MONEY)
+    for source in sources:
+        model = apps.get_model(source.model)
+        rows = model.objects.filter(source.condition, **{f"{source.stream_field}__in": stream_ids})
+        subquery = (
+            rows.order_by()
+            .annotate(total=Func(F(source.amount_field), function="SUM", output_field=MONEY))
+            .values("total")
+        )
+        total = Coalesce(Subquery(subquery, output_field=MONEY), Value(ZERO, output_field=MONEY))
+        expression = expression + total if source.sign > 0 else expression - total
+    return expression
+
+
+def money_totals(queryset: QuerySet) -> dict[str, Decimal]:
+    """``amount``, ``committed`` and ``spent`` summed over every funding stream in
+    ``queryset``, in one query.
+
+    Summing ``with_money``'s per-stream subqueries cost about 220 ms on the dashboard at
+    national scale (issue 11): ten correlated subqueries per stream, planned expensive
+    enough to be JIT-compiled. Here each source is read once for all the streams, through
+    the indexed foreign key to the stream. Each sum is the same on every stream row, so
+    ``Max`` only lifts it into the aggregate (NULL, then zero, when there is no stream)."""
+    stream_ids = queryset.order_by().values("pk")
+    zero = Value(ZERO, output_field=MONEY)
+    return queryset.order_by().aggregate(
+        amount=Coalesce(Sum("amount"), zero),
+        committed=Coalesce(Max(_total_over(_COMMITTED, stream_ids)), zero),
+        spent=Coalesce(Max(_total_over(_SPENT, stream_ids)), zero),
+    )

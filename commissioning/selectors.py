@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet
 
 from .dates import FinancialYear
 from .models import FundingSource, FundingStream, Organisation
-from .money import ZERO
+from .money import ZERO, money_totals
 
 
 def organisation_list(*, queryset: QuerySet | None = None) -> QuerySet:
@@ -64,9 +64,6 @@ def funding_totals_by_year(streams) -> list[YearTotals]:
 
 
 def funding_summary_for_year(year: FinancialYear) -> Totals:
-    totals = Totals()
-    for stream in funding_stream_list(
-        queryset=FundingStream.objects.filter(financial_year=year.start_year)
-    ):
-        totals.add(stream)
-    return totals
+    # One aggregate over the year's streams rather than every stream's money row summed
+    # in Python: see money_totals (issue 11).
+    return Totals(**money_totals(FundingStream.objects.filter(financial_year=year.start_year)))

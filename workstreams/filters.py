@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from commissioning.forms import FilterForm
@@ -16,6 +17,37 @@ from .models import (
     WorkstreamPartner,
     WorkstreamStatus,
 )
+
+#: The most partner organisations the filter's select lists (issue 11).
+PARTNER_CHOICES_CAP = 100
+
+
+class _CappedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The first PARTNER_CHOICES_CAP organisations, plus the one chosen if it is not
+    among them: a value from a link (``?partner=<pk>``) still shows as selected."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        shown = list(self.queryset[:PARTNER_CHOICES_CAP])
+        chosen = self.field.chosen
+        if chosen and str(chosen).isdigit() and all(str(o.pk) != str(chosen) for o in shown):
+            shown += list(self.queryset.filter(pk=chosen))
+        for obj in shown:
+            yield self.choice(obj)
+
+
+class CappedModelChoiceField(django_filters.fields.ModelChoiceField):
+    """Validates against the whole queryset (one primary-key query) but renders at most
+    PARTNER_CHOICES_CAP options. At national scale (5,000 partner organisations) the
+    full select took most of the workstream list's 2 seconds to render."""
+
+    iterator = _CappedChoiceIterator
+    chosen = None
+
+
+class CappedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = CappedModelChoiceField
 
 
 class WorkstreamFilter(django_filters.FilterSet):
@@ -32,16 +64,21 @@ class WorkstreamFilter(django_filters.FilterSet):
     portfolio = django_filters.ModelChoiceFilter(
         label="Portfolio", queryset=Portfolio.objects.all(), empty_label="Any portfolio"
     )
+    # Only staff who lead a workstream: any other choice would list nothing, and at
+    # national scale every staff user made the select slow to render (issue 11).
     lead_officer = django_filters.ModelChoiceFilter(
         label="Lead officer",
-        queryset=User.objects.filter(role__in=STAFF_ROLES).order_by("full_name", "email"),
+        queryset=User.objects.filter(
+            Exists(Workstream.objects.filter(lead_officer=OuterRef("pk"))),
+            role__in=STAFF_ROLES,
+        ).order_by("full_name", "email"),
         empty_label="Any officer",
     )
-    partner = django_filters.ModelChoiceFilter(
+    partner = CappedModelChoiceFilter(
         label="Partner organisation",
         queryset=Organisation.objects.filter(
             Exists(WorkstreamPartner.objects.filter(organisation=OuterRef("pk")))
-        ),
+        ).order_by("name", "pk"),
         empty_label="Any partner",
         method="filter_partner",
     )
@@ -50,6 +87,13 @@ class WorkstreamFilter(django_filters.FilterSet):
         model = Workstream
         fields = ["q", "role", "stage", "status", "portfolio", "lead_officer", "partner"]
         form = FilterForm
+
+    @property
+    def form(self):
+        form = super().form
+        if "partner" in form.fields:
+            form.fields["partner"].chosen = self.data.get("partner")
+        return form
 
     def search(self, queryset, name, value):
         value = value.strip()
