@@ -7,24 +7,25 @@ import django_filters
 from django.db.models import Q
 
 from commissioning.dates import FinancialYear, financial_year_choices
+from commissioning.filters import CappedChoicesMixin, CappedModelChoiceFilter
 from commissioning.forms import FilterForm
 from commissioning.models import FundingStream, Organisation, Role, User
 
 from .models import Area, Grant, GrantStatus, Programme
 
 
-class GrantFilter(django_filters.FilterSet):
+class GrantFilter(CappedChoicesMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(label="Reference, title or recipient", method="search")
     programme = django_filters.ModelChoiceFilter(
         label="Programme", queryset=Programme.objects.all(), empty_label="Any programme"
     )
-    funding_stream = django_filters.ModelChoiceFilter(
+    funding_stream = CappedModelChoiceFilter(
         label="Funding stream",
         field_name="charges__funding_stream",
         queryset=FundingStream.objects.none(),
         empty_label="Any funding stream",
     )
-    recipient = django_filters.ModelChoiceFilter(
+    recipient = CappedModelChoiceFilter(
         label="Recipient", queryset=Organisation.objects.none(), empty_label="Any recipient"
     )
     beneficiary_area = django_filters.ModelChoiceFilter(

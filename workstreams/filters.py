@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q
 
+from commissioning.filters import CappedChoicesMixin, CappedModelChoiceFilter
 from commissioning.forms import FilterForm
 from commissioning.models import STAFF_ROLES, Organisation, User
 
@@ -18,39 +18,8 @@ from .models import (
     WorkstreamStatus,
 )
 
-#: The most partner organisations the filter's select lists (issue 11).
-PARTNER_CHOICES_CAP = 100
 
-
-class _CappedChoiceIterator(forms.models.ModelChoiceIterator):
-    """The first PARTNER_CHOICES_CAP organisations, plus the one chosen if it is not
-    among them: a value from a link (``?partner=<pk>``) still shows as selected."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        shown = list(self.queryset[:PARTNER_CHOICES_CAP])
-        chosen = self.field.chosen
-        if chosen and str(chosen).isdigit() and all(str(o.pk) != str(chosen) for o in shown):
-            shown += list(self.queryset.filter(pk=chosen))
-        for obj in shown:
-            yield self.choice(obj)
-
-
-class CappedModelChoiceField(django_filters.fields.ModelChoiceField):
-    """Validates against the whole queryset (one primary-key query) but renders at most
-    PARTNER_CHOICES_CAP options. At national scale (5,000 partner organisations) the
-    full select took most of the workstream list's 2 seconds to render."""
-
-    iterator = _CappedChoiceIterator
-    chosen = None
-
-
-class CappedModelChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = CappedModelChoiceField
-
-
-class WorkstreamFilter(django_filters.FilterSet):
+class WorkstreamFilter(CappedChoicesMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(label="Title or description", method="search")
     role = django_filters.ChoiceFilter(
         label="Commissioning role", choices=CommissioningRole.choices, empty_label="Any role"
@@ -87,13 +56,6 @@ class WorkstreamFilter(django_filters.FilterSet):
         model = Workstream
         fields = ["q", "role", "stage", "status", "portfolio", "lead_officer", "partner"]
         form = FilterForm
-
-    @property
-    def form(self):
-        form = super().form
-        if "partner" in form.fields:
-            form.fields["partner"].chosen = self.data.get("partner")
-        return form
 
     def search(self, queryset, name, value):
         value = value.strip()
