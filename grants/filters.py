@@ -4,7 +4,7 @@ filters offer only what their own grants use: another organisation's name never 
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from commissioning.dates import FinancialYear, financial_year_choices
 from commissioning.filters import CappedChoicesMixin, CappedModelChoiceFilter
@@ -73,12 +73,14 @@ class GrantFilter(CappedChoicesMixin, django_filters.FilterSet):
         filters["funding_stream"].queryset = FundingStream.objects.order_by(
             "-financial_year", "name"
         )
-        filters["recipient"].queryset = (
-            Organisation.objects.filter(grants__isnull=False).distinct().order_by("name")
-        )
-        filters["responsible_officer"].queryset = (
-            User.objects.filter(grants__isnull=False).distinct().order_by("full_name", "email")
-        )
+        # EXISTS rather than a DISTINCT join over every grant: with the select capped,
+        # PostgreSQL walks organisations by name and stops at the cap (issue 11).
+        filters["recipient"].queryset = Organisation.objects.filter(
+            Exists(Grant.objects.filter(recipient=OuterRef("pk")))
+        ).order_by("name", "pk")
+        filters["responsible_officer"].queryset = User.objects.filter(
+            Exists(Grant.objects.filter(responsible_officer=OuterRef("pk")))
+        ).order_by("full_name", "email")
 
     def search(self, queryset, name, value):
         value = value.strip()
