@@ -661,7 +661,28 @@ def underspend_flag_from(current: MonitoringReturn) -> list[UnderspendFlag]:
     return flags
 
 
-def _review(current: MonitoringReturn, by: User, outcome: str, comments: str) -> None:
+#: What a review does: the return's new status and the provider's notification.
+_REVIEW_OUTCOMES = {
+    SubmissionOutcome.ACCEPTED: (
+        ReturnStatus.ACCEPTED,
+        "return-accepted:{pk}",
+        "Your {period} return has been accepted",
+    ),
+    SubmissionOutcome.CHANGES_REQUESTED: (
+        ReturnStatus.CHANGES_REQUESTED,
+        "return-changes:{pk}:{number}",
+        "Changes requested to your {period} return",
+    ),
+}
+
+
+def _review(
+    monitoring_return: MonitoringReturn, *, by: User, outcome: str, comments: str,
+    version: int | None,
+) -> MonitoringReturn:  # fmt: skip
+    """Record the office's decision on the latest submission and tell the provider."""
+    current = _locked(monitoring_return)
+    _check_version(current, version)
     if not can_review(by, current):
         raise ValidationError(
             "Only the agreement's officers or a manager can review this return",
@@ -678,8 +699,19 @@ def _review(current: MonitoringReturn, by: User, outcome: str, comments: str) ->
     submission.outcome, submission.reviewed_at = outcome, now
     submission.reviewed_by, submission.comments = by, comments
     submission.save(update_fields=["outcome", "reviewed_at", "reviewed_by", "comments"])
+    status, key, title = _REVIEW_OUTCOMES[outcome]
+    current.status = status
     current.reviewed_at, current.reviewed_by, current.review_comments = now, by, comments
     current.version += 1
+    _save(current, by=by)
+    notify(
+        recipients=provider_users(current.organisation),
+        key=key.format(pk=current.pk, number=submission.number),
+        title=title.format(period=current.period_label),
+        body=comments,
+        url=current.get_absolute_url(),
+    )
+    return current
 
 
 @transaction.atomic
@@ -687,19 +719,10 @@ def return_accept(
     *, monitoring_return: MonitoringReturn, by: User, comments: str = "",
     version: int | None = None,
 ) -> MonitoringReturn:  # fmt: skip
-    current = _locked(monitoring_return)
-    _check_version(current, version)
-    _review(current, by, SubmissionOutcome.ACCEPTED, comments.strip())
-    current.status = ReturnStatus.ACCEPTED
-    _save(current, by=by)
-    notify(
-        recipients=provider_users(current.organisation),
-        key=f"return-accepted:{current.pk}",
-        title=f"Your {current.period_label} return has been accepted",
-        body=comments.strip(),
-        url=current.get_absolute_url(),
-    )
-    return current
+    return _review(
+        monitoring_return, by=by, outcome=SubmissionOutcome.ACCEPTED,
+        comments=comments.strip(), version=version,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -709,20 +732,10 @@ def return_request_changes(
 ) -> MonitoringReturn:  # fmt: skip
     if not comments.strip():
         raise ValidationError({"comments": "Enter what needs to change"})
-    current = _locked(monitoring_return)
-    _check_version(current, version)
-    _review(current, by, SubmissionOutcome.CHANGES_REQUESTED, comments.strip())
-    current.status = ReturnStatus.CHANGES_REQUESTED
-    _save(current, by=by)
-    number = current.submissions.count()
-    notify(
-        recipients=provider_users(current.organisation),
-        key=f"return-changes:{current.pk}:{number}",
-        title=f"Changes requested to your {current.period_label} return",
-        body=comments.strip(),
-        url=current.get_absolute_url(),
-    )
-    return current
+    return _review(
+        monitoring_return, by=by, outcome=SubmissionOutcome.CHANGES_REQUESTED,
+        comments=comments.strip(), version=version,
+    )  # fmt: skip
 
 
 # --- Underspends ----------------------------------------------------------------------
