@@ -60,6 +60,9 @@ class Spec:
     how: dict[str, Callable] = field(default_factory=dict)
     #: rows that exist only when the copy's returns are made
     returns: bool = False
+    #: rows copied only with some copies (the rest refer to the originals)
+    every: int = 1
+    every_where: Q | None = None
 
     @property
     def model(self) -> type[models.Model]:
@@ -95,6 +98,11 @@ def office_specs() -> list[Spec]:
             "commissioning.User",
             where=Q(is_superuser=False),
             how={"email": _email, "last_login": _none},
+            # A real office has two or three managers; one set per twenty office copies
+            # keeps the installation's managers in the tens, not hundreds (every decision
+            # reminder goes to each of them). The other copies share those managers.
+            every=20,
+            every_where=Q(role__in=["manager", "admin"]),
         ),
         Spec("commissioning.FundingStream", how={"name": _suffix}),
         Spec("workstreams.Workstream", how={"title": _suffix, "predecessor_id": _none}),
@@ -108,7 +116,8 @@ def office_specs() -> list[Spec]:
         ),
         Spec("decisions.Answer", how={"evidence_file": _blank}),
         Spec("decisions.AssessmentEvent"),
-        Spec("commissioning.Notification"),
+        # unique per recipient and key, and managers are shared between copies
+        Spec("commissioning.Notification", how={"key": _dashed}),
     ]
 
 
@@ -287,6 +296,11 @@ class Seeder:
             fields = [f for f in model._meta.concrete_fields if not f.primary_key]
             made: list[models.Model] = []
             owners: list[tuple[int, int]] = []
+            spec_rare = (
+                set(model.objects.filter(spec.where, spec.every_where))
+                if spec.every_where is not None
+                else set()
+            )
             for copy in copies:
                 office = office_of(copy)
                 years = office % YEARS
@@ -295,6 +309,9 @@ class Seeder:
                 own = maps[copy]
                 shared = self.office_maps.get(office, {})
                 for original in originals:
+                    if spec.every > 1 and copy % spec.every != 1 and original in spec_rare:
+                        own.setdefault(model, {})[original.pk] = original.pk
+                        continue
                     values = {}
                     skip = False
                     for f in fields:
