@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "crispy_forms",
     "crispy_forms_gds",
     "django_filters",
@@ -117,6 +118,10 @@ TEMPLATES = [
     },
 ]
 
+# Widgets render through TEMPLATES, so templates/django/forms/ can replace Django's own
+# (a select with its options inline: see templates/django/forms/widgets/select.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 # --- Data ------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
@@ -132,6 +137,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Expensive figures (list totals, the dashboard's funding) cached and renewed whenever a
+# table under them changes (commissioning/freshness.py). Only with a cache every process
+# shares: each process's own memory cache would not hear of the others' writes.
+FRESH_CACHE = env.bool("FRESH_CACHE", default=bool(REDIS_URL))
+FRESH_CACHE_TIMEOUT = env.int("FRESH_CACHE_TIMEOUT", default=60 * 60)
 
 # --- Users -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "commissioning.User"
