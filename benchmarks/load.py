@@ -103,7 +103,12 @@ def pages() -> list[Page]:
         Page("provider's returns list", reverse("return-list"), "provider"),
         Page("return detail", provider_return.get_absolute_url(), "provider"),
         Page("forward plan", reverse("forward-plan"), "officer"),
-        Page("funding awarded (public)", reverse("funding-awarded") + f"?year={year}", None),
+        Page("funding awarded (public)", reverse("funding-awarded"), None),
+        Page(
+            "funding awarded, one year",
+            reverse("funding-awarded") + f"?financial_year={year}",
+            None,
+        ),
     ]
 
 

@@ -8,10 +8,12 @@ class CommissioningConfig(AppConfig):
 
     def ready(self):
         from . import (
+            freshness,
             panels,
             sessions,  # noqa: F401 - ends a deactivated user's sessions (post_save)
         )
         from .roles import sync_role_groups_after_migrate
 
         panels.register()
+        freshness.install()
         post_migrate.connect(sync_role_groups_after_migrate, sender=self)

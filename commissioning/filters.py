@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q
 
 from .dates import financial_year_choices
@@ -16,26 +15,11 @@ from .models import FundingSource, FundingStream, Organisation, OrganisationKind
 SELECT_CHOICES_CAP = 100
 
 
-class _CappedChoiceIterator(forms.models.ModelChoiceIterator):
-    """The first SELECT_CHOICES_CAP records, plus the one chosen if it is not among
-    them: a value from a link (``?partner=<pk>``) still shows as selected."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        shown = list(self.queryset[:SELECT_CHOICES_CAP])
-        chosen = self.field.chosen
-        if chosen and str(chosen).isdigit() and all(str(o.pk) != str(chosen) for o in shown):
-            shown += list(self.queryset.filter(pk=chosen))
-        for obj in shown:
-            yield self.choice(obj)
-
-
 class CappedModelChoiceField(django_filters.fields.ModelChoiceField):
     """Validates against the whole queryset (one primary-key query) but renders at most
     SELECT_CHOICES_CAP options."""
 
-    iterator = _CappedChoiceIterator
+    cap = SELECT_CHOICES_CAP
     chosen = None
 
 

@@ -4,6 +4,7 @@ app's forms. Every form page renders ``{% error_summary form %}`` then ``{% cris
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
@@ -12,6 +13,7 @@ from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 
 from .dates import financial_year_choices
+from .freshness import cached
 from .models import FundingStream, Organisation, OrganisationContact
 from .services import check_identifier_free
 
@@ -105,6 +107,37 @@ class PortalModelForm(PortalFormMixin, forms.ModelForm):
                 self.fields[name].error_messages.update(messages)
 
 
+class FilterChoiceIterator(forms.models.ModelChoiceIterator):
+    """The options of a filter's select of records (officers, organisations, funding
+    streams, programmes): read as a cached figure (``commissioning.freshness``), so a
+    list page does not query each select's records on every request; at most
+    ``field.cap`` of them if the field has a cap, plus the one chosen if it is not among
+    them (a value from a link, ``?partner=<pk>``, still shows as selected)."""
+
+    def _records(self) -> list:
+        queryset = self.queryset
+        cap = getattr(self.field, "cap", None)
+        if cap is not None:
+            queryset = queryset[:cap]
+        return cached("filter-choices", partial(list, queryset), reads=[queryset])
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        shown = self._records()
+        chosen = getattr(self.field, "chosen", None)
+        if chosen and str(chosen).isdigit() and all(str(o.pk) != str(chosen) for o in shown):
+            shown = [*shown, *self.queryset.filter(pk=chosen)]
+        for obj in shown:
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self._records()) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self._records())
+
+
 class FilterFormMixin:
     """Renders a django-filter form in the GOV.UK style, submitted with GET."""
 
@@ -119,6 +152,10 @@ class FilterFormMixin:
             *(_layout_object(name, field) for name, field in self.fields.items())
         )
         self.helper.add_input(Submit("", "Apply filters", css_class="govuk-button--secondary"))
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.iterator = FilterChoiceIterator
+                field.widget.choices = field.choices
 
 
 class FilterForm(FilterFormMixin, forms.Form):

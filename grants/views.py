@@ -16,6 +16,7 @@ from django.views import View
 
 from commissioning.access import Access, PortalAccessMixin
 from commissioning.exports import Column
+from commissioning.freshness import cached
 from commissioning.history import history_entries
 from commissioning.sections import sections_for
 from commissioning.templatetags.portal import money, ukdate
@@ -42,7 +43,7 @@ from .forms import (
     WithdrawForm,
     charge_formset,
 )
-from .models import GrantStatus, Payment, PaymentStatus
+from .models import GrantStatus, OnwardGrant, Payment, PaymentStatus
 from .policies import grant_policy
 from .selectors import PAYABLE_STATUSES
 
@@ -95,7 +96,14 @@ class GrantListView(GrantRows, PortalListView):
     # select (not just this page's), also give the paginator its count.
 
     def paginate_queryset(self, queryset, page_size):
-        self.totals = selectors.grant_totals(queryset)
+        # The totals read every matching grant and payment (about 130 ms at 50,000
+        # grants and 176,000 payments), the same for every officer with the same
+        # filters: cached until a grant, payment or onward grant changes.
+        self.totals = cached(
+            "grant-list-totals",
+            lambda: selectors.grant_totals(queryset),
+            reads=[queryset, Payment, OnwardGrant],
+        )
         ids = queryset.prefetch_related(None).values_list("pk", flat=True)
         paginator, page, _, is_paginated = super().paginate_queryset(ids, page_size)
         page.object_list = selectors.grant_rows(list(page.object_list))

@@ -12,6 +12,7 @@ from django_filters.views import FilterView
 
 from ..access import PortalAccessMixin
 from ..exports import export_response
+from ..paging import FreshPaginator
 
 PAGE_SIZE = 25
 
@@ -23,6 +24,8 @@ class PortalListView(PortalAccessMixin, FilterView):
     policy = None
     selector = None
     paginate_by = PAGE_SIZE
+    # The count and each page's rows are cached until a table they read changes.
+    paginator_class = FreshPaginator
     strict = False
 
     def get_queryset(self):

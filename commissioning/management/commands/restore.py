@@ -11,6 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from commissioning.backup import BackupError, restore
+from commissioning.freshness import forget_all
 
 
 class Command(BaseCommand):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The restore does not match the backup ({len(result.problems)} problems)"
             )
+        forget_all()  # the figures cached from the old database are not the restored one's
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored and verified {result.tables} tables ({result.rows} rows) and "
