@@ -2,12 +2,19 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale .venv/bin/python benchmarks/jobs.py
     .venv/bin/python benchmarks/jobs.py --only sweep     # one job
+    .venv/bin/python benchmarks/jobs.py --only sweep --broker redis://127.0.0.1:6379/0
 
 - ``sweep``: the daily reminder sweep (``monitoring.reminders.sweep``) over every
   return; the reminders it makes are checked against an independent count of what is
   due (each step's window on the due date, outstanding returns without that step's
-  reminder), and a second sweep must make none. The reminders made are deleted after
-  (unless ``--keep``), so the run can be repeated. Target: < 60 s, < 500 MB.
+  reminder), and a second sweep must make none. It is measured as it runs in
+  production, where workers send the emails: each delivery's send task is enqueued,
+  not run. With ``--broker redis://…`` (as measured in the README) the tasks go to a
+  throwaway queue of their own on that Redis (``benchmark-sweep-<pid>``, which no
+  worker reads), counted as "emails queued" and deleted at the end; without it the
+  enqueue is a collector in the child that counts the delivery ids. The reminders made
+  and their in-app notifications are deleted after (unless ``--keep``), so the run can
+  be repeated. Target: < 60 s, < 500 MB.
 - ``annual_report``: the annual commissioning report (figures, charts, PDF, as the
   Celery task builds it) for the financial year with most grants awarded. Target:
   < 30 s, < 1 GB.
@@ -78,23 +85,80 @@ def expected_return_reminders(today) -> int:
     return total
 
 
-def job_sweep(keep: bool) -> dict:
+class Outbox:
+    """Where the sweep's send tasks go: enqueued, never run. A throwaway queue on a real
+    Redis broker, or (no broker given) a list in this process."""
+
+    def __init__(self, broker: str | None):
+        from commissioning.celery import app
+        from monitoring import tasks_reminders
+
+        self.broker = broker
+        self.ids: list[int] = []
+        if broker is None:
+            outbox = self
+
+            class Collector:
+                @staticmethod
+                def delay(delivery_id: int) -> None:
+                    outbox.ids.append(delivery_id)
+
+            # monitoring.reminders looks the task up here each time it enqueues.
+            tasks_reminders.send_reminder_delivery = Collector
+            return
+        import redis
+
+        self.queue = f"benchmark-sweep-{os.getpid()}"
+        self.redis = redis.Redis.from_url(broker)
+        self.redis.ping()
+        app.conf.update(
+            task_always_eager=False,
+            broker_url=broker,
+            task_routes={"monitoring.send_reminder_delivery": {"queue": self.queue}},
+        )
+        app._pool = None
+        app.amqp._producer_pool = None
+        app.amqp.flush_routes()
+        app.amqp.__dict__.pop("router", None)
+
+    def count(self) -> int:
+        return len(self.ids) if self.broker is None else self.redis.llen(self.queue)
+
+    def clear(self) -> None:
+        self.ids.clear()
+        if self.broker is not None:
+            bindings = (f"_kombu.{kind}.{self.queue}" for kind in ("binding", "binding_permanent"))
+            self.redis.delete(self.queue, *bindings)
+
+
+def job_sweep(keep: bool, broker: str | None) -> dict:
     from django.utils import timezone
 
+    from commissioning.models import Notification
     from monitoring.models import MonitoringReturn, Reminder
     from monitoring.reminders import sweep
 
+    outbox = Outbox(broker)
     today = timezone.localdate()
     expected = expected_return_reminders(today)
     returns = MonitoringReturn.objects.count()
-    started = time.perf_counter()
-    result = sweep(today=today)
-    seconds = time.perf_counter() - started
-    made_returns = sum(1 for key in result.made if key.startswith("return:"))
-    again = sweep(today=today)
-    emails = Reminder.objects.filter(key__in=result.made).values("deliveries").count()
-    if not keep:
-        Reminder.objects.filter(key__in=result.made).delete()
+    try:
+        started = time.perf_counter()
+        result = sweep(today=today)
+        seconds = time.perf_counter() - started
+        queued = outbox.count()
+        made_returns = sum(1 for key in result.made if key.startswith("return:"))
+        again = sweep(today=today)
+        emails = Reminder.objects.filter(key__in=result.made).values("deliveries").count()
+        notifications = Notification.objects.filter(
+            key__in=[f"reminder:{key}" for key in result.made]
+        )
+        in_app = notifications.count()
+        if not keep:
+            Reminder.objects.filter(key__in=result.made).delete()
+            notifications.delete()
+    finally:
+        outbox.clear()
     return {
         "job": "sweep",
         "seconds": round(seconds, 2),
@@ -104,8 +168,11 @@ def job_sweep(keep: bool) -> dict:
         "return reminders made": made_returns,
         "return reminders due": expected,
         "emails": emails,
+        "emails queued": queued,
+        "queued on": "Redis" if broker else "a collector",
+        "notifications": in_app,
         "second sweep made": len(again.made),
-        "exact": made_returns == expected and not again.made,
+        "exact": made_returns == expected and not again.made and queued == emails,
     }
 
 
@@ -165,10 +232,10 @@ def job_export_360() -> dict:
     }
 
 
-def child(name: str, keep: bool) -> dict:
+def child(name: str, keep: bool, broker: str | None) -> dict:
     use_django()
     if name == "sweep":
-        return job_sweep(keep)
+        return job_sweep(keep, broker)
     if name == "annual_report":
         return job_annual_report()
     return job_export_360()
@@ -181,15 +248,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=list(TARGETS), action="append")
     parser.add_argument("--keep", action="store_true", help="keep the reminders made")
+    parser.add_argument(
+        "--broker",
+        metavar="REDIS_URL",
+        help="enqueue the sweep's emails on a throwaway queue on this Redis (default: "
+        "collect them in the process)",
+    )
     parser.add_argument("--child", choices=list(TARGETS), help=argparse.SUPPRESS)
     parser.add_argument("--smoke", action="store_true", help="report only; no targets")
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.keep)))
+        print(json.dumps(child(args.child, args.keep, args.broker)))
         return 0
     ok = True
     for name in args.only or list(TARGETS):
         command = [sys.executable, __file__, "--child", name] + (["--keep"] if args.keep else [])
+        command += ["--broker", args.broker] if args.broker else []
         done = subprocess.run(  # noqa: S603 - this script, fixed arguments
             command, cwd=BASE_DIR, env=os.environ.copy(), capture_output=True, text=True
         )

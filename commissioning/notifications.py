@@ -1,11 +1,13 @@
 """Telling people things: an in-app notification for each recipient and, after the
 transaction commits, an email sent by a Celery task. Announcing the same event twice
-(same ``key``) notifies nobody twice."""
+(same ``key``) notifies nobody twice. ``notify_all`` records many in-app-only
+notifications at once (the reminder sweep's)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -49,6 +51,43 @@ def notify(
                 lambda pk=notification.pk: send_notification_email.delay(pk), robust=True
             )
     return created
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """One event for ``notify_all``: who should see it in the portal, and what it says."""
+
+    recipients: Sequence[User]
+    key: str
+    title: str
+    body: str = ""
+    url: str = ""
+
+
+def notify_all(*, announcements: Iterable[Announcement], batch_size: int = 1000) -> int:
+    """``notify(..., email=False)`` for many events at once: an in-app notification for
+    each active recipient of each announcement, written with bulk INSERTs that skip any
+    (recipient, key) already recorded (the unique constraint decides, so an event
+    announced at the same moment by another process is still recorded once). Sends no
+    email. Returns how many notifications were offered; which of them were new is not
+    known."""
+    rows: dict[tuple[int, str], Notification] = {}
+    for announcement in announcements:
+        for user in announcement.recipients:
+            if user.is_active:
+                rows.setdefault(
+                    (user.pk, announcement.key),
+                    Notification(
+                        recipient=user,
+                        key=announcement.key,
+                        title=announcement.title,
+                        body=announcement.body,
+                        url=announcement.url,
+                        email_wanted=False,
+                    ),
+                )
+    Notification.objects.bulk_create(rows.values(), batch_size=batch_size, ignore_conflicts=True)
+    return len(rows)
 
 
 def absolute_url(path: str) -> str:

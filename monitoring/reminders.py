@@ -9,11 +9,15 @@ as they are on the day, so a changed due date is simply picked up.
 
 Exactly once, under every failure:
 
-- A reminder's ``key`` (``return:42:due-in-14``) is unique. The reminder, its email
-  deliveries and its in-app notifications are written in one small transaction; if two
-  sweeps run at once, the second insert of a key fails and that sweep skips it.
+- A reminder's ``key`` (``return:42:due-in-14``) is unique. Reminders are made a batch
+  at a time (``BATCH`` of them, with their email deliveries and in-app notifications, in
+  one transaction of a few bulk INSERTs). If two sweeps run at once, the second insert of
+  a key fails: that sweep's batch is rolled back and made again one reminder at a time
+  (``reminder_make``), skipping the keys the other sweep made, so nothing is made twice
+  and nothing else in the batch is lost.
 - Each email is one ``ReminderDelivery``, sent by the task
-  ``monitoring.send_reminder_delivery`` after the transaction commits. The task first
+  ``monitoring.send_reminder_delivery`` after the transaction commits (a batch's
+  deliveries are enqueued by one on-commit callback). The task first
   claims the row with one UPDATE that only one worker can win, so two workers never
   both send it; a failed send releases the claim and Celery retries with back-off.
 - Deliveries left unsent (a worker that died mid-batch, an enqueue lost on the way to
@@ -31,7 +35,7 @@ import datetime
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -40,7 +44,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from commissioning.models import OrganisationContact, Role, User
-from commissioning.notifications import absolute_url, notify
+from commissioning.notifications import Announcement, absolute_url, notify, notify_all
 from commissioning.templatetags.portal import ukdate
 
 from .models import (
@@ -50,7 +54,7 @@ from .models import (
     ReminderDelivery,
     ReminderKind,
 )
-from .services import lead_officers, provider_users
+from .services import lead_officers
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,8 @@ STUCK_AFTER = datetime.timedelta(minutes=5)
 MAX_ATTEMPTS = 10
 #: Rows read from the database at a time.
 CHUNK = 500
+#: Reminders made in one transaction.
+BATCH = 500
 #: A decision waiting longer than this many working days is chased.
 DECISION_WAITING_DAYS = 5
 #: How far ahead contract meetings and Procurement Act notices are reminded.
@@ -131,8 +137,11 @@ def _users(users: Iterable[User | None]) -> list[Recipient]:
     return [Recipient(u.email, u.full_name, u) for u in users if u is not None and u.is_active]
 
 
-def _batched(items: Iterable[Due], size: int = CHUNK) -> Iterator[list[Due]]:
-    batch: list[Due] = []
+T = TypeVar("T")
+
+
+def _batched(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    batch: list[T] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:
@@ -212,21 +221,36 @@ def _return_body(ret: MonitoringReturn, step: str) -> str:
 
 
 class _Organisations:
-    """Who hears about an organisation's returns: its active provider users, then its
-    contacts who receive reminders. Looked up once per organisation per sweep."""
+    """Who hears about an organisation's returns: its active provider users (as
+    ``monitoring.services.provider_users`` finds them), then its contacts who receive
+    reminders. Looked up once per organisation per sweep, for a chunk of returns at a
+    time: two queries a chunk, not two an organisation."""
 
     def __init__(self):
         self._cache: dict[int, list[Recipient]] = {}
 
-    def recipients(self, organisation) -> list[Recipient]:
-        if organisation.pk not in self._cache:
-            contacts = OrganisationContact.objects.filter(
-                organisation=organisation, receives_reminders=True
-            ).order_by("pk")
-            self._cache[organisation.pk] = _users(provider_users(organisation)) + [
-                Recipient(c.email, c.name) for c in contacts
-            ]
-        return self._cache[organisation.pk]
+    def load(self, organisation_ids: Iterable[int]) -> None:
+        missing = set(organisation_ids) - self._cache.keys()
+        if not missing:
+            return
+        users: dict[int, list[User]] = {pk: [] for pk in missing}
+        providers = User.objects.filter(
+            organisation_id__in=missing, role=Role.PROVIDER, is_active=True
+        ).order_by("full_name", "pk")
+        for user in providers:
+            users[user.organisation_id].append(user)
+        contacts: dict[int, list[Recipient]] = {pk: [] for pk in missing}
+        listed = OrganisationContact.objects.filter(
+            organisation_id__in=missing, receives_reminders=True
+        ).order_by("pk")
+        for contact in listed.only("organisation_id", "email", "name"):
+            contacts[contact.organisation_id].append(Recipient(contact.email, contact.name))
+        for pk in missing:
+            self._cache[pk] = _users(users[pk]) + contacts[pk]
+
+    def recipients(self, organisation_id: int) -> list[Recipient]:
+        self.load([organisation_id])
+        return self._cache[organisation_id]
 
 
 def _returns_for_step(step: str, today: datetime.date):
@@ -250,23 +274,27 @@ def _returns_for_step(step: str, today: datetime.date):
 
 def returns_due(today: datetime.date) -> Iterator[Due]:
     """Outstanding returns in each step's window without that step's reminder: chosen in
-    SQL by due date (indexed) with NOT EXISTS, read a chunk at a time."""
+    SQL by due date (indexed) with NOT EXISTS, read a chunk at a time, with the chunk's
+    organisations' people looked up together."""
     organisations = _Organisations()
     for step in RETURN_STEPS:
-        for ret in _returns_for_step(step, today).iterator(chunk_size=CHUNK):
-            people = list(organisations.recipients(ret.organisation))
-            if step in OFFICER_COPY_STEPS:
-                people += _users(lead_officers(ret.schedule))
-            yield Due(
-                kind=ReminderKind.RETURN,
-                record_id=ret.pk,
-                step=step,
-                title=_return_title(ret, step, today),
-                body=_return_body(ret, step),
-                url=ret.get_absolute_url(),
-                recipients=_dedupe(people),
-                monitoring_return=ret,
-            )
+        rows = _returns_for_step(step, today).iterator(chunk_size=CHUNK)
+        for chunk in _batched(rows, CHUNK):
+            organisations.load(ret.organisation_id for ret in chunk)
+            for ret in chunk:
+                people = list(organisations.recipients(ret.organisation_id))
+                if step in OFFICER_COPY_STEPS:
+                    people += _users(lead_officers(ret.schedule))
+                yield Due(
+                    kind=ReminderKind.RETURN,
+                    record_id=ret.pk,
+                    step=step,
+                    title=_return_title(ret, step, today),
+                    body=_return_body(ret, step),
+                    url=ret.get_absolute_url(),
+                    recipients=_dedupe(people),
+                    monitoring_return=ret,
+                )
 
 
 def _return_why(ret: MonitoringReturn, delivery: ReminderDelivery) -> str:
@@ -532,12 +560,47 @@ def email_message(delivery: ReminderDelivery) -> tuple[str, str]:
 # --- Making reminders -----------------------------------------------------------------
 
 
-def _enqueue(delivery_id: int) -> None:
-    """Send a delivery's email once the surrounding transaction commits. A failed
-    enqueue (Redis down) is logged, not raised: ``resend_stuck`` picks the row up."""
+def _enqueue_all(delivery_ids: list[int]) -> None:
+    """Send these deliveries' emails once the surrounding transaction commits, with one
+    on-commit callback for the lot. A failed enqueue is logged, not raised, and the
+    rest are still tried; once the broker itself is unreachable the rest are left
+    alone. Either way the rows stay unsent and ``resend_stuck`` enqueues them again."""
+    if not delivery_ids:
+        return
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+
     from .tasks_reminders import send_reminder_delivery
 
-    transaction.on_commit(lambda: send_reminder_delivery.delay(delivery_id), robust=True)
+    def enqueue() -> None:
+        for index, delivery_id in enumerate(delivery_ids):
+            try:
+                send_reminder_delivery.delay(delivery_id)
+            except BrokerUnreachable:
+                logger.exception(
+                    "Could not enqueue reminder delivery %s; it and %s more are left for "
+                    "the resend sweep",
+                    delivery_id,
+                    len(delivery_ids) - index - 1,
+                )
+                return
+            except Exception:
+                logger.exception(
+                    "Could not enqueue reminder delivery %s; it is left for the resend sweep",
+                    delivery_id,
+                )
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def _new_reminder(due: Due) -> Reminder:
+    return Reminder(
+        key=due.key,
+        kind=due.kind,
+        step=due.step,
+        title=due.title,
+        monitoring_return=due.monitoring_return,
+        url=due.url,
+    )
 
 
 def reminder_make(due: Due) -> Reminder | None:
@@ -546,14 +609,8 @@ def reminder_make(due: Due) -> Reminder | None:
     same reminder first."""
     try:
         with transaction.atomic():
-            reminder = Reminder.objects.create(
-                key=due.key,
-                kind=due.kind,
-                step=due.step,
-                title=due.title,
-                monitoring_return=due.monitoring_return,
-                url=due.url,
-            )
+            reminder = _new_reminder(due)
+            reminder.save(force_insert=True)
             deliveries = ReminderDelivery.objects.bulk_create(
                 ReminderDelivery(reminder=reminder, email=r.email, name=r.name, recipient=r.user)
                 for r in due.recipients
@@ -566,13 +623,71 @@ def reminder_make(due: Due) -> Reminder | None:
                 url=due.url,
                 email=False,  # the reminder's own deliveries send the email
             )
-            for delivery in deliveries:
-                _enqueue(delivery.pk)
+            _enqueue_all([delivery.pk for delivery in deliveries])
     except IntegrityError:
         if Reminder.objects.filter(key=due.key).exists():
             return None  # another sweep got there first
         raise
     return reminder
+
+
+def _insert_batch(dues: list[Due]) -> None:
+    """The reminders, their deliveries and their in-app notifications of a batch, in a
+    few bulk INSERTs; their emails enqueued after commit. Raises IntegrityError if any
+    key has been made since the batch was chosen."""
+    # Keys in one order for every sweep, so two sweeps inserting overlapping batches
+    # wait for each other in the same order and never deadlock.
+    dues = sorted(dues, key=lambda due: due.key)
+    made = Reminder.objects.bulk_create([_new_reminder(due) for due in dues])
+    if any(reminder.pk is None for reminder in made):  # a backend that cannot return ids
+        ids = dict(
+            Reminder.objects.filter(key__in=[due.key for due in dues]).values_list("key", "pk")
+        )
+        for reminder in made:
+            reminder.pk = ids[reminder.key]
+    deliveries = ReminderDelivery.objects.bulk_create(
+        [
+            ReminderDelivery(reminder=reminder, email=r.email, name=r.name, recipient=r.user)
+            for reminder, due in zip(made, dues, strict=True)
+            for r in due.recipients
+        ],
+        batch_size=2000,
+    )
+    delivery_ids = [delivery.pk for delivery in deliveries]
+    if None in delivery_ids:
+        delivery_ids = list(
+            ReminderDelivery.objects.filter(reminder__in=made)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    notify_all(
+        announcements=[
+            Announcement(
+                recipients=[r.user for r in due.recipients if r.user is not None],
+                key=f"reminder:{due.key}",
+                title=due.title,
+                body=due.body,
+                url=due.url,
+            )
+            for due in dues
+        ]
+    )
+    _enqueue_all(delivery_ids)
+
+
+def reminders_make(dues: list[Due]) -> list[str]:
+    """Make a batch of reminders in one transaction and return their keys. If another
+    sweep made one of the keys since the batch was chosen, the batch is rolled back and
+    made one reminder at a time instead, so the others are still made, each once."""
+    if not dues:
+        return []
+    try:
+        with transaction.atomic():
+            _insert_batch(dues)
+    except IntegrityError:
+        logger.info("A reminder of a batch of %s was made meanwhile: one at a time", len(dues))
+        return [due.key for due in dues if reminder_make(due) is not None]
+    return [due.key for due in dues]
 
 
 @dataclass
@@ -591,18 +706,23 @@ def everything_due(today: datetime.date) -> Iterator[Due]:
     yield from _not_yet_made(notices_due(today))
 
 
-def sweep(*, today: datetime.date | None = None) -> SweepResult:
-    """Make every reminder due on ``today`` (default: today) that has not been made, and
-    enqueue again any email left unsent. Safe to run twice, or twice at once."""
-    today = today or timezone.localdate()
-    result = SweepResult()
-    for due in everything_due(today):
-        if not due.recipients:
+def _with_recipients(dues: Iterable[Due]) -> Iterator[Due]:
+    for due in dues:
+        if due.recipients:
+            yield due
+        else:
             # Nobody to tell yet: made later in the step's window if someone appears.
             logger.warning("Reminder %s has no recipients", due.key)
-            continue
-        if reminder_make(due) is not None:
-            result.made.append(due.key)
+
+
+def sweep(*, today: datetime.date | None = None) -> SweepResult:
+    """Make every reminder due on ``today`` (default: today) that has not been made, a
+    batch at a time, and enqueue again any email left unsent. Safe to run twice, or
+    twice at once."""
+    today = today or timezone.localdate()
+    result = SweepResult()
+    for batch in _batched(_with_recipients(everything_due(today)), BATCH):
+        result.made += reminders_make(batch)
     result.resent = resend_stuck()
     return result
 
@@ -661,7 +781,7 @@ def resend_stuck(*, now: datetime.datetime | None = None) -> int:
         .values_list("pk", flat=True)
     )
     count = 0
-    for delivery_id in stuck.iterator(chunk_size=CHUNK):
-        _enqueue(delivery_id)
-        count += 1
+    for delivery_ids in _batched(stuck.iterator(chunk_size=CHUNK), CHUNK):
+        _enqueue_all(delivery_ids)
+        count += len(delivery_ids)
     return count

@@ -17,11 +17,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from commissioning.models import Notification, Role
+from commissioning.notifications import Announcement, notify, notify_all
 from contracts.models import ContractMeeting, ContractNotice, NoticeKind
 from decisions.models import DecisionAssessment
-from monitoring import reminders
+from monitoring import reminders, tasks_reminders
 from monitoring.models import Reminder, ReminderDelivery, ReturnStatus
 from monitoring.tasks_reminders import send_reminder_delivery, send_reminders
 from tests.conftest import require, uses_postgres
@@ -386,8 +388,10 @@ def _race(target, count: int = 2) -> list[BaseException]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_once_make_each_reminder_and_send_each_email_once():
+@pytest.mark.parametrize("batch", [reminders.BATCH, 3], ids=["one batch", "batches of 3"])
+def test_two_sweeps_at_once_make_each_reminder_and_send_each_email_once(monkeypatch, batch):
     require(uses_postgres(), "needs PostgreSQL: SQLite cannot run two writers at once")
+    monkeypatch.setattr(reminders, "BATCH", batch)
     returns = []
     for n in range(4):
         organisation = OrganisationFactory()
@@ -673,6 +677,196 @@ def test_a_published_notice_is_not_reminded(contract, sweep):
     sweep(notice.due_date + 7 * DAY)
 
     assert f"notice:{notice.pk}" not in " ".join(_notice_keys())
+
+
+# --- A batch at a time ----------------------------------------------------------------
+
+
+def _first_returns(count: int) -> list:
+    """``count`` organisations, each with a provider user, a contact who gets reminders
+    and an active grant; the first return of each (all due on the same day)."""
+    returns = []
+    for _ in range(count):
+        organisation = OrganisationFactory()
+        UserFactory(role=Role.PROVIDER, organisation=organisation)
+        OrganisationContactFactory(organisation=organisation)
+        grant = active_grant(recipient=organisation)
+        returns.append(grant.return_schedule.returns.order_by("due_date").first())
+    return returns
+
+
+def _overdue_keys(returns) -> set[str]:
+    return {f"return:{r.pk}:overdue-7" for r in returns}
+
+
+def _notifications() -> Counter:
+    return Counter(
+        Notification.objects.filter(key__startswith="reminder:").values_list("recipient", "key")
+    )
+
+
+def _accounts_reminded() -> set[tuple[int, str]]:
+    """(user, notification key) for every delivery that went to someone with an account."""
+    return {
+        (recipient, f"reminder:{key}")
+        for recipient, key in ReminderDelivery.objects.filter(recipient__isnull=False).values_list(
+            "recipient", "reminder__key"
+        )
+    }
+
+
+def test_a_key_made_between_choosing_and_inserting_a_batch_leaves_the_rest_made_once(
+    monkeypatch, sweep
+):
+    returns = _first_returns(5)
+    today = returns[0].due_date + 7 * DAY
+    monkeypatch.setattr(reminders, "BATCH", 2)  # batches of 2, 2 and 1
+    raced = f"return:{returns[2].pk}:overdue-7"
+    choose = reminders.everything_due
+
+    def another_sweep_makes_one_meanwhile(day):
+        dues = list(choose(day))  # chosen: nothing made yet
+        assert {due.key for due in dues} == _overdue_keys(returns)
+        assert reminders.reminder_make(next(due for due in dues if due.key == raced))
+        yield from dues
+
+    monkeypatch.setattr(reminders, "everything_due", another_sweep_makes_one_meanwhile)
+
+    result = sweep(today)
+
+    assert sorted(result.made) == sorted(_overdue_keys(returns) - {raced})
+    assert reminder_keys() == _overdue_keys(returns)
+    assert ReminderDelivery.objects.count() == 5 * 4  # provider, contact, two officers
+    sent = Counter((m.subject, m.to[0]) for m in mail.outbox)
+    assert len(sent) == 20
+    assert set(sent.values()) == {1}
+    assert not ReminderDelivery.objects.filter(sent_at__isnull=True).exists()
+    assert set(_notifications()) == _accounts_reminded()
+    assert set(_notifications().values()) == {1}
+    assert len(_notifications()) == 5 * 3  # the provider user and the two officers
+
+
+def test_each_account_gets_one_notification_per_reminder(provider_side, sweep):
+    ret = provider_side["return"]
+    provider = provider_side["provider"]
+    grant = active_grant(recipient=provider_side["organisation"])
+    second = grant.return_schedule.returns.order_by("due_date").first()
+    # One already recorded, as if announced at the same moment by another process.
+    notify(
+        recipients=[provider],
+        key=f"reminder:return:{ret.pk}:overdue-7",
+        title="Recorded already",
+        email=False,
+    )
+
+    sweep(ret.due_date + 7 * DAY)
+    sweep(ret.due_date + 7 * DAY)
+
+    assert reminder_keys() == _overdue_keys([ret, second])
+    assert set(_notifications()) == _accounts_reminded()
+    assert set(_notifications().values()) == {1}
+    assert provider.notifications.filter(key__startswith="reminder:").count() == 2
+    kept = provider.notifications.get(key=f"reminder:return:{ret.pk}:overdue-7")
+    assert kept.title == "Recorded already"
+    assert not Notification.objects.filter(email_wanted=True).exists()
+
+
+def test_notify_all_records_each_active_recipient_once_per_key_and_emails_nobody(
+    make_user, django_capture_on_commit_callbacks
+):
+    olive, oscar = make_user(Role.OFFICER), make_user(Role.OFFICER)
+    gone = make_user(Role.OFFICER, is_active=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_all(
+            announcements=[
+                Announcement(recipients=[olive, oscar, olive, gone], key="k:1", title="One"),
+                Announcement(recipients=[olive], key="k:2", title="Two", url="/two/"),
+            ]
+        )
+        notify_all(announcements=[Announcement(recipients=[olive, oscar], key="k:1", title="1")])
+
+    rows = Notification.objects.filter(key__startswith="k:")
+    assert sorted(rows.values_list("recipient", "key", "title")) == sorted(
+        [(olive.pk, "k:1", "One"), (oscar.pk, "k:1", "One"), (olive.pk, "k:2", "Two")]
+    )
+    assert not rows.filter(email_wanted=True).exists()
+    assert mail.outbox == []
+
+
+def test_making_20_reminders_costs_the_same_queries_as_making_2():
+    returns = _first_returns(2)
+    today = returns[0].due_date + 7 * DAY
+    with CaptureQueriesContext(connection) as two:
+        assert len(reminders.sweep(today=today).made) == 2
+    Reminder.objects.all().delete()
+    Notification.objects.filter(key__startswith="reminder:").delete()
+    returns += _first_returns(18)
+
+    with CaptureQueriesContext(connection) as twenty:
+        assert len(reminders.sweep(today=today).made) == 20
+
+    assert ReminderDelivery.objects.count() == 20 * 4
+    assert len(_notifications()) == 20 * 3
+    assert len(twenty) == len(two)
+
+
+def test_more_reminders_than_a_batch_cost_a_few_queries_a_batch(monkeypatch):
+    returns = _first_returns(6)
+    today = returns[0].due_date + 7 * DAY
+    monkeypatch.setattr(reminders, "BATCH", 3)
+    with CaptureQueriesContext(connection) as two_batches:
+        assert len(reminders.sweep(today=today).made) == 6
+    Reminder.objects.all().delete()
+    monkeypatch.setattr(reminders, "BATCH", 6)
+
+    with CaptureQueriesContext(connection) as one_batch:
+        assert len(reminders.sweep(today=today).made) == 6
+
+    per_batch = len(two_batches) - len(one_batch)
+    assert 0 < per_batch <= 6  # a savepoint, three INSERTs and its release: not per row
+
+
+class _Broker:
+    """A stand-in for the send task whose enqueue fails as asked."""
+
+    def __init__(self, error: Exception, times: int):
+        self.error, self.times, self.tried, self.queued = error, times, [], []
+
+    def delay(self, delivery_id: int) -> None:
+        self.tried.append(delivery_id)
+        if len(self.tried) <= self.times:
+            raise self.error
+        self.queued.append(delivery_id)
+
+
+@pytest.mark.parametrize(
+    ("error", "tried"),
+    [
+        # Redis down: the rest of the batch would fail the same way, so is not tried.
+        (OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused."), 1),
+        # Anything else (a message refused, say): the rest of the batch still goes.
+        (ValueError("refused"), 4),
+    ],
+)
+def test_a_batch_whose_enqueue_fails_is_logged_and_sent_by_the_resend_sweep(
+    provider_side, sweep, monkeypatch, caplog, django_capture_on_commit_callbacks, error, tried
+):
+    ret = provider_side["return"]
+    broker = _Broker(error, times=1)
+    monkeypatch.setattr(tasks_reminders, "send_reminder_delivery", broker)
+
+    result = sweep(ret.due_date + 7 * DAY)
+
+    assert result.made == [f"return:{ret.pk}:overdue-7"]
+    assert len(broker.tried) == tried
+    assert "left for the resend sweep" in caplog.text
+    monkeypatch.undo()
+    Reminder.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.resend_stuck() == 4  # none was sent: each still unclaimed
+    assert len(mail.outbox) == 4
+    assert not ReminderDelivery.objects.filter(sent_at__isnull=True).exists()
 
 
 # --- Set-based: the sweep's cost does not grow with the returns it looks at ------------
