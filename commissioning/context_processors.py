@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from .freshness import cached
 from .navigation import navigation_for
 
 
@@ -16,7 +17,10 @@ def portal(request):
 
 
 def _unread(request) -> int:
+    """The header's count of unread notifications: on every page, so a cached figure
+    (``commissioning.freshness``), counted again once any notification changes."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    return user.notifications.filter(read_at__isnull=True).count()
+    unread = user.notifications.filter(read_at__isnull=True)
+    return cached("unread-notifications", unread.count, reads=[unread])

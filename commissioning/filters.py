@@ -19,8 +19,11 @@ class CappedModelChoiceField(django_filters.fields.ModelChoiceField):
     """Validates against the whole queryset (one primary-key query) but renders at most
     SELECT_CHOICES_CAP options."""
 
-    cap = SELECT_CHOICES_CAP
     chosen = None
+
+    @property
+    def cap(self) -> int:
+        return SELECT_CHOICES_CAP
 
 
 class CappedModelChoiceFilter(django_filters.ModelChoiceFilter):

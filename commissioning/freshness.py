@@ -35,11 +35,11 @@ it is on when ``FRESH_CACHE`` is true, which by default it is when Redis is conf
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import TypeVar
 
 from django.conf import settings
@@ -92,13 +92,17 @@ def _committed(connection, table: str) -> None:
 
 def _note_writes(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
+    if not enabled():
+        return result
     match = _WRITE.match(sql) if isinstance(sql, str) else None
     if match:
         table = match.group(1)
         connection = context["connection"]
         if connection.in_atomic_block:
             _dirty(connection).add(table)
-            transaction.on_commit(partial(_committed, connection, table), using=connection.alias)
+            transaction.on_commit(
+                functools.partial(_committed, connection, table), using=connection.alias
+            )
         else:
             _renew([table])
     return result
@@ -138,7 +142,7 @@ def _sql(queryset: models.QuerySet) -> str:
 
 
 def _tables_and_key(name: str, reads, vary) -> tuple[set[str], str]:
-    known = {model._meta.db_table for model in _all_models()}
+    known = _known_tables()
     tables: set[str] = set()
     parts = [name, repr(tuple(vary))]
     for item in reads:
@@ -154,10 +158,11 @@ def _tables_and_key(name: str, reads, vary) -> tuple[set[str], str]:
     return tables, f"{_PREFIX}:value:{digest}"
 
 
-def _all_models():
+@functools.cache
+def _known_tables() -> frozenset[str]:
     from django.apps import apps
 
-    return apps.get_models(include_auto_created=True)
+    return frozenset(model._meta.db_table for model in apps.get_models(include_auto_created=True))
 
 
 def cached(

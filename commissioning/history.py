@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 HISTORY_LIMIT = 50
-#: Fields a person does not change (timestamps written on every save).
-HISTORY_IGNORED = ("created_at", "updated_at")
+#: Fields a person does not change: timestamps written on every save, and the link to
+#: the forward plan's end milestone, which the portal keeps in step with the end date
+#: (the end date's own change is shown).
+HISTORY_IGNORED = ("created_at", "updated_at", "end_milestone")
 
 
 def history_entries(instance, limit: int = HISTORY_LIMIT) -> list[dict]:

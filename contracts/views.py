@@ -116,7 +116,7 @@ class ContractMixin(PolicyObjectMixin):
         if not hasattr(self, "_object"):
             self._object = get_object_or_404(
                 contract_rows(self.policy.visible_to(self.request.user)).select_related(
-                    "procurement", "lead_commissioner"
+                    "procurement", "lead_commissioner", "end_milestone"
                 ),
                 pk=self.kwargs["pk"],
             )

@@ -195,7 +195,12 @@ class Grant(models.Model):
                 name="grant_ends_after_it_starts", condition=Q(end_date__gte=F("start_date"))
             ),
         ]
-        indexes = [models.Index(fields=["status", "start_date"])]
+        indexes = [
+            models.Index(fields=["status", "start_date"]),
+            # The grants list's order: its page is found by reading this index rather than
+            # sorting every grant (about 30 ms at 50,000 grants; issue 11).
+            models.Index(fields=["-start_date", "reference"], name="grant_list_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.title}"

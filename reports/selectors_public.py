@@ -10,6 +10,9 @@ once per chunk.
 from __future__ import annotations
 
 import datetime
+import itertools
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -72,35 +75,72 @@ def published_contracts() -> QuerySet:
 # --- Open data --------------------------------------------------------------------------
 
 
-def open_data_grants() -> QuerySet:
-    """Published grants with everything the 360Giving file needs, in a stable order.
-    Iterate with ``.iterator(chunk_size=CHUNK_SIZE)``."""
+def _paid_payments() -> QuerySet:
+    return Payment.objects.filter(status=PaymentStatus.PAID).order_by(
+        "paid_date", "instalment", "pk"
+    )
+
+
+def _open_data_grants(*, payments: bool) -> QuerySet:
+    lookups = [
+        Prefetch(
+            "charges",
+            queryset=GrantCharge.objects.select_related("funding_stream").order_by(
+                "funding_stream__name", "pk"
+            ),
+        ),
+        Prefetch(
+            "onward_grants",
+            queryset=OnwardGrant.objects.select_related("recipient", "area").order_by(
+                "award_date", "pk"
+            ),
+        ),
+    ]
+    if payments:
+        lookups.append(Prefetch("payments", queryset=_paid_payments(), to_attr="paid_payments"))
     return (
         published_grants()
         .select_related("recipient", "programme", "beneficiary_area")
-        .prefetch_related(
-            Prefetch(
-                "charges",
-                queryset=GrantCharge.objects.select_related("funding_stream").order_by(
-                    "funding_stream__name", "pk"
-                ),
-            ),
-            Prefetch(
-                "payments",
-                queryset=Payment.objects.filter(status=PaymentStatus.PAID).order_by(
-                    "paid_date", "instalment", "pk"
-                ),
-                to_attr="paid_payments",
-            ),
-            Prefetch(
-                "onward_grants",
-                queryset=OnwardGrant.objects.select_related("recipient", "area").order_by(
-                    "award_date", "pk"
-                ),
-            ),
-        )
+        .prefetch_related(*lookups)
         .order_by("reference", "pk")
     )
+
+
+def open_data_grants() -> QuerySet:
+    """Published grants with everything the 360Giving file needs (``paid_payments``
+    among it), in a stable order."""
+    return _open_data_grants(payments=True)
+
+
+@dataclass(frozen=True)
+class PaidPayment:
+    """What the 360Giving file says of a payment made."""
+
+    paid_date: datetime.date
+    instalment: int
+    payment_reference: str
+    amount: Decimal
+
+
+def open_data_grant_stream(chunk_size: int = CHUNK_SIZE) -> Iterator[Grant]:
+    """``open_data_grants()`` read a chunk at a time, for the files: constant memory.
+
+    Each chunk's paid payments are read as plain rows in one query, not as prefetched
+    model instances: at national scale there are 176,000 of them, and building a model
+    for each took about half of the 360Giving file's time (issue 11)."""
+    grants = _open_data_grants(payments=False).iterator(chunk_size=chunk_size)
+    while chunk := list(itertools.islice(grants, chunk_size)):
+        paid: dict[int, list[PaidPayment]] = defaultdict(list)
+        rows = (
+            _paid_payments()
+            .filter(grant__in=[grant.pk for grant in chunk])
+            .values_list("grant_id", "paid_date", "instalment", "payment_reference", "amount")
+        )
+        for grant_id, *payment in rows:
+            paid[grant_id].append(PaidPayment(*payment))
+        for grant in chunk:
+            grant.paid_payments = paid.get(grant.pk, [])
+            yield grant
 
 
 def open_data_contracts() -> QuerySet:

@@ -88,7 +88,7 @@ class GrantsJsonView(PublicMixin, View):
             download_url=absolute_url(reverse("open-data-grants-json")),
             access_url=absolute_url(reverse("open-data")),
         )
-        grants = selectors_public.open_data_grants().iterator(chunk_size=CHUNK_SIZE)
+        grants = selectors_public.open_data_grant_stream()
         pieces = opendata.json_package(metadata, "grants", opendata.grant_records(grants))
         return _streaming_json(pieces, "grants.json")
 
@@ -100,7 +100,7 @@ class GrantsCsvView(PublicMixin, View):
     http_method_names = ["get", "head", "options"]
 
     def get(self, request, *args, **kwargs):
-        grants = selectors_public.open_data_grants().iterator(chunk_size=CHUNK_SIZE)
+        grants = selectors_public.open_data_grant_stream()
         response = csv_response(
             "grants", opendata.GRANT_CSV_COLUMNS, opendata.grant_records(grants)
         )

@@ -4,11 +4,15 @@ tags that keep long lists cheap to render."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
-from django import template
+from crispy_forms.utils import render_crispy_form
+from django import forms, template
 from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from commissioning.freshness import cached
 
 register = template.Library()
 
@@ -107,3 +111,28 @@ def select_options(widget: dict) -> SafeString:
         if group_name:
             parts.append("</optgroup>")
     return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def filter_form(form) -> SafeString:
+    """A list's filter form, rendered by crispy-forms as ``{% crispy form %}`` does, and
+    kept as a cached figure (``commissioning.freshness``): rendering a filter form with
+    its selects of officers and organisations was the largest part of a list page's
+    time at national scale (issue 11), and the form is the same for everyone who sends
+    the same filters and may see the same records. The key holds the form's fields and
+    choices, what was sent and today's date (financial years move on); the selects'
+    querysets are its tables."""
+    reads = [f.queryset for f in form.fields.values() if isinstance(f, forms.ModelChoiceField)]
+    data = sorted(form.data.lists()) if hasattr(form.data, "lists") else sorted(form.data.items())
+    shape = [
+        (
+            name,
+            str(field.label),
+            None
+            if isinstance(field, forms.ModelChoiceField)
+            else repr(list(getattr(field, "choices", ()))),
+        )
+        for name, field in form.fields.items()
+    ]
+    vary = (type(form).__qualname__, tuple(form.fields), shape, data, timezone.localdate())
+    return cached("filter-form", partial(render_crispy_form, form), reads=reads, vary=vary)
