@@ -37,6 +37,10 @@ def test_seed_scale_copies_the_demo_to_the_sizes_asked_for_once(settings):
     # copies carry their own organisations, users and history
     assert Organisation.objects.filter(name__endswith="(1)").exists()
     assert User.objects.filter(email__contains="+s1@").exists()
+    # managers are copied with one office copy in twenty: an office has a few of them
+    assert User.objects.filter(role="manager", email__contains="+s1@").exists()
+    assert not User.objects.filter(role="manager", email__contains="+s2@").exists()
+    assert User.objects.filter(role="officer", email__contains="+s2@").exists()
     assert Grant.history.count() >= Grant.objects.count()
     # returns stay unique per schedule and period after being moved back in time
     clashes = (
