@@ -17,6 +17,7 @@ from django.http import Http404
 
 from . import audit
 from .models import EDITOR_ROLES, STAFF_ROLES, Role
+from .pagecache import cached_page
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -94,6 +95,9 @@ class PortalAccessMixin(AccessMixin):
     authenticator's secret) is a single row, saved at once."""
 
     access: Access | None = None
+    #: Whether the page, once rendered for a person, is served to them again while
+    #: nothing under it has changed (``commissioning.pagecache``).
+    page_cache = False
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -116,6 +120,10 @@ class PortalAccessMixin(AccessMixin):
                 check_access(request.user, self.access, request.method, has_object=bool(kwargs))
             except (PermissionDenied, Http404) as refusal:
                 return refuse(request, refusal, view=self)
+        if self.page_cache:
+            return cached_page(
+                request, lambda: super(PortalAccessMixin, self).dispatch(request, *args, **kwargs)
+            )
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -5,7 +5,10 @@ grants list's totals over every matching grant and payment, the funding-awarded 
 count and totals, the dashboard's funding for the year. They are read far more often
 than the tables under them are written, and every officer asks for the same ones, so
 they are cached — keyed by the SQL that selects them (so by the filters and by what the
-user may see) and by a **generation** of every table they read.
+user may see) and by a **generation** of every table they read. Which tables those are
+is seen as the figure is computed (every SELECT run meanwhile names its tables), so a
+figure cannot depend on a table it does not know of; ``commissioning/pagecache.py``
+caches whole pages this way.
 
 A generation is a random token per table in the cache. Every INSERT, UPDATE or DELETE
 through Django on a table — ``save()``, ``bulk_create``, ``QuerySet.update()``, a raw
@@ -16,8 +19,8 @@ under, read before computing; it is used only while all of them are still curren
 - a write committed while a figure is being computed leaves it stored under the old
   tokens, which are already out of date: it is never used (a cache that stamped the
   figure after computing it could keep a stale one);
-- a transaction that has written to a table computes that table's figures afresh, and
-  does not cache them (they include writes that might still be rolled back);
+- a transaction that has written computes its figures afresh, and does not cache them
+  (they include writes that might still be rolled back);
 - tokens are random, not counters, so a token lost from the cache (evicted, Redis
   restarted) cannot come back and validate an old figure;
 - data changed outside Django (a restored backup, SQL typed by hand) is not seen: such
@@ -40,10 +43,13 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.signals import request_started
 from django.db import connections, models, transaction
 from django.db.backends.signals import connection_created
@@ -52,6 +58,7 @@ T = TypeVar("T")
 
 #: The statements that change a table, as Django writes them (the table name quoted).
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"([^"]+)"', re.IGNORECASE)
+_TRUNCATE = re.compile(r"\s*TRUNCATE\b", re.IGNORECASE)
 #: Quoted names in a SELECT: the tables among them are what it reads.
 _NAME = re.compile(r'"([^"]+)"')
 _PREFIX = "fresh"
@@ -91,10 +98,15 @@ def _committed(connection, table: str) -> None:
 
 
 def _note_writes(execute, sql, params, many, context):
+    """Every statement: a write marks its table changed (at commit); a read, while a
+    figure is being computed, tells the figure which tables it depends on."""
     result = execute(sql, params, many, context)
-    if not enabled():
+    if not enabled() or not isinstance(sql, str):
         return result
-    match = _WRITE.match(sql) if isinstance(sql, str) else None
+    if _TRUNCATE.match(sql):  # emptied outright (a test's flush, a reset)
+        _renew(name for name in _NAME.findall(sql) if name in _known_tables())
+        return result
+    match = _WRITE.match(sql)
     if match:
         table = match.group(1)
         connection = context["connection"]
@@ -105,7 +117,35 @@ def _note_writes(execute, sql, params, many, context):
             )
         else:
             _renew([table])
+    elif _recorders.get():
+        _tell_recorders(_tables_in(sql))
     return result
+
+
+# --- Seeing reads -----------------------------------------------------------------------
+
+#: The table sets of the figures being computed, innermost last.
+_recorders: ContextVar[tuple[set[str], ...]] = ContextVar("fresh_recorders", default=())
+
+
+def _tables_in(sql: str) -> set[str]:
+    known = _known_tables()
+    return {name for name in _NAME.findall(sql) if name in known}
+
+
+def _tell_recorders(tables: Iterable[str]) -> None:
+    for recorder in _recorders.get():
+        recorder.update(tables)
+
+
+@contextmanager
+def _recording():
+    tables: set[str] = set()
+    token = _recorders.set((*_recorders.get(), tables))
+    try:
+        yield tables
+    finally:
+        _recorders.reset(token)
 
 
 def _watch(sender, connection, **kwargs) -> None:
@@ -137,19 +177,21 @@ def forget_all() -> None:
 
 def _sql(queryset: models.QuerySet) -> str:
     compiler = queryset.query.get_compiler(using=queryset.db)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # nothing can match (``.none()``, ``pk__in=[]``)
+        return f'EMPTY "{queryset.model._meta.db_table}"'
     return f"{sql} {params!r}"
 
 
 def _tables_and_key(name: str, reads, vary) -> tuple[set[str], str]:
-    known = _known_tables()
     tables: set[str] = set()
     parts = [name, repr(tuple(vary))]
     for item in reads:
         if isinstance(item, models.QuerySet):
             sql = _sql(item)
             parts.append(sql)
-            tables.update(found for found in _NAME.findall(sql) if found in known)
+            tables.update(_tables_in(sql))
         elif isinstance(item, type) and issubclass(item, models.Model):
             tables.add(item._meta.db_table)
         else:
@@ -165,37 +207,64 @@ def _known_tables() -> frozenset[str]:
     return frozenset(model._meta.db_table for model in apps.get_models(include_auto_created=True))
 
 
+def _tokens(tables: Iterable[str]) -> dict[str, str]:
+    """The current token of each table (made if it has none yet), and the epoch's."""
+    keys = {_generation_key(table): table for table in tables}
+    keys[_EPOCH] = _EPOCH
+    found = cache.get_many(list(keys))
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, _token(), timeout=None)
+        found.update(cache.get_many(missing))
+    return {keys[key]: value for key, value in found.items()}
+
+
 def cached(
     name: str,
     compute: Callable[[], T],
     *,
-    reads: Iterable[models.QuerySet | type[models.Model] | str],
+    reads: Iterable[models.QuerySet | type[models.Model] | str] = (),
     vary: Iterable = (),
+    keep: Callable[[T], bool] | None = None,
+    pack: Callable[[T], Any] | None = None,
+    unpack: Callable[[Any], T] | None = None,
+    timeout: int | None = None,
 ) -> T:
-    """``compute()``, or what it gave before if no table it reads has changed since.
+    """``compute()``, or what it gave before if no table under it has changed since.
 
-    ``reads`` names what the figure reads: querysets (their SQL is part of the key, and
-    every table in it is watched), models or table names (watched only). ``vary`` adds
-    anything else the figure depends on to the key."""
+    The tables under it are those ``reads`` names — querysets (their SQL is also part of
+    the key), models or table names — and every table ``compute()`` reads from the
+    database, seen as it runs (so a template or a lazy relation cannot read a table the
+    figure does not know of). ``vary`` adds anything else it depends on to the key.
+    ``keep`` says whether a value may be cached at all; ``pack`` and ``unpack`` turn a
+    value into what the cache holds and back."""
     if not enabled():
         return compute()
-    tables, key = _tables_and_key(name, reads, vary)
+    declared, key = _tables_and_key(name, reads, vary)
     connection = connections["default"]
     if not connection.in_atomic_block:
         _dirty(connection).clear()  # no transaction is open: what one wrote has ended
-    if tables & _dirty(connection):
-        return compute()  # this transaction changed them: its figure is not for others
-    generation_keys = [_EPOCH, *sorted(_generation_key(table) for table in tables)]
-    found = cache.get_many([*generation_keys, key])
-    missing = [k for k in generation_keys if k not in found]
-    if missing:
-        for k in missing:
-            cache.add(k, _token(), timeout=None)
-        found.update(cache.get_many(missing))
-    generations = tuple(found.get(k) for k in generation_keys)
-    stored = found.get(key)
-    if stored is not None and stored[0] == generations:
-        return stored[1]
-    value = compute()
-    cache.set(key, (generations, value), timeout=settings.FRESH_CACHE_TIMEOUT)
+    if _dirty(connection):
+        return compute()  # this transaction has written: what it sees is not for others
+    stored = cache.get(key)
+    if isinstance(stored, tuple) and len(stored) == 3:  # anything else: not ours, or old
+        tables, tokens, value = stored
+        if _tokens(tables) == tokens:
+            _tell_recorders(tables)
+            return unpack(value) if unpack else value
+    # Every table's token before computing: a write committed meanwhile leaves the
+    # figure stored under tokens already out of date.
+    before = _tokens(_known_tables() | declared)
+    with _recording() as read:
+        value = compute()
+    tables = frozenset(declared | read)
+    _tell_recorders(tables)
+    if keep is None or keep(value):
+        tokens = {table: before[table] for table in (*tables, _EPOCH)}
+        cache.set(
+            key,
+            (tables, tokens, pack(value) if pack else value),
+            timeout=settings.FRESH_CACHE_TIMEOUT if timeout is None else timeout,
+        )
     return value

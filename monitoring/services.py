@@ -298,18 +298,29 @@ FINANCE_FIELDS = ("budget", "actual_spend", "forecast_year_end", "underspend_exp
 NARRATIVE_FIELDS = ("went_well", "challenges", "service_user_feedback", "equality_monitoring")
 
 
+def _once(monitoring_return: MonitoringReturn, name: str, load) -> list:
+    """What ``load`` gives, read once per return object: a return's page asks for its
+    KPIs and measures in several places (the sections, the task list, the answers)."""
+    memo = monitoring_return.__dict__.setdefault("_items_memo", {})
+    if name not in memo:
+        memo[name] = list(load())
+    return list(memo[name])
+
+
 def kpis_for(monitoring_return: MonitoringReturn):
     schedule = monitoring_return.schedule
     if not schedule.contract_id:
         return []
-    return list(schedule.contract.kpis.all())
+    return _once(monitoring_return, "kpis", lambda: schedule.contract.kpis.all())
 
 
 def measures_for(monitoring_return: MonitoringReturn):
     schedule = monitoring_return.schedule
     if not schedule.framework_id:
         return []
-    return list(schedule.framework.measures.filter(is_active=True))
+    return _once(
+        monitoring_return, "measures", lambda: schedule.framework.measures.filter(is_active=True)
+    )
 
 
 def finance_problems(current: MonitoringReturn) -> dict[str, str]:

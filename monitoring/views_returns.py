@@ -270,6 +270,7 @@ class ReturnDetailView(ReturnMixin, PortalAccessMixin, TemplateView):
 
     access = Access.SCOPED
     template_name = "monitoring/returns/return_detail.html"
+    page_cache = True
     selector = staticmethod(selectors.return_detail)
 
     def get_breadcrumbs(self):

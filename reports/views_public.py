@@ -151,6 +151,7 @@ class FundingAwardedRows(PublicMixin):
 class FundingAwardedView(FundingAwardedRows, ListView):
     template_name = "reports/public/funding_awarded.html"
     paginate_by = 50
+    page_cache = True
     context_object_name = "rows"
     # The same for every visitor, over every grant and contract awarded: the count,
     # the page of rows and the totals each took about 40-70 ms at national scale, so

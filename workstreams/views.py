@@ -174,6 +174,7 @@ class WorkstreamFormPageMixin(WorkstreamMixin):
 
 class WorkstreamTabView(WorkstreamMixin, PortalAccessMixin, TemplateView):
     access = Access.STAFF
+    page_cache = True
 
     def get_breadcrumbs(self):
         if self.tab == "overview":

@@ -142,6 +142,10 @@ else:
 # shares: each process's own memory cache would not hear of the others' writes.
 FRESH_CACHE = env.bool("FRESH_CACHE", default=bool(REDIS_URL))
 FRESH_CACHE_TIMEOUT = env.int("FRESH_CACHE_TIMEOUT", default=60 * 60)
+# Pages a person has seen, served to them again while nothing under them has changed
+# (commissioning/pagecache.py); at most this long, for relative times ("3 days, 2 hours").
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=5 * 60)
 
 # --- Users -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "commissioning.User"

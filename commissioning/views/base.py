@@ -26,6 +26,7 @@ class PortalListView(PortalAccessMixin, FilterView):
     paginate_by = PAGE_SIZE
     # The count and each page's rows are cached until a table they read changes.
     paginator_class = FreshPaginator
+    page_cache = True
     strict = False
 
     def get_queryset(self):
@@ -43,6 +44,7 @@ class PortalListView(PortalAccessMixin, FilterView):
 
 class PortalDetailView(PortalAccessMixin, DetailView):
     policy = None
+    page_cache = True
 
     def get_queryset(self):
         return self.policy.visible_to(self.request.user)
@@ -111,6 +113,7 @@ class PortalExportView(PortalListView):
     through the shared exporter. Same filters, policy and selector as the list page."""
 
     paginate_by = None
+    page_cache = False  # a download, not a page
     export_stem = "export"
     export_columns: list = []
 

@@ -19,6 +19,7 @@ class DashboardView(PortalAccessMixin, TemplateView):
     access = Access.SIGNED_IN
     template_name = "commissioning/dashboard.html"
     http_method_names = ["get", "head", "options"]
+    page_cache = True
 
     def get_context_data(self, **kwargs):
         user = self.request.user

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect, sync_playwright
@@ -85,12 +86,16 @@ def browser():
 
 
 @pytest.fixture
-def open_page(request, browser, live_server, django_db_serialized_rollback):
+def open_page(request, browser, live_server, django_db_serialized_rollback, settings):
     """Opens a page in a new browser context (its own cookies) on the live server.
 
     The database is transactional so the live server's thread sees the test's rows; the
-    rows the migrations load (reference data) are put back before each test.
+    rows the migrations load (reference data) are put back before each test. Because
+    its transactions commit, the journeys run with the cached figures and pages on, as
+    in production (the live server's thread shares this process's cache).
     """
+    settings.FRESH_CACHE = True
+    cache.clear()
     contexts = []
     pages = request.node.stash.setdefault(PAGES, [])
 
