@@ -237,15 +237,31 @@ def onward_grant_identifier(onward, parent) -> str:
     return f"{grant_identifier(parent.reference)}-OG{onward.pk}"
 
 
+def _onward(grant) -> list:
+    """A grant's onward grants: read ahead by the file's stream, or prefetched."""
+    onward = getattr(grant, "onward_list", None)
+    return list(grant.onward_grants.all()) if onward is None else onward
+
+
 def publishable_onward_grants(grant) -> list:
     """The onward grants published as their own records: those to a known organisation
     (a recipient known only by name may be a person)."""
-    return [onward for onward in grant.onward_grants.all() if onward.recipient_id]
+    return [onward for onward in _onward(grant) if onward.recipient_id]
+
+
+def _charged_streams(grant) -> list:
+    """The funding streams a grant is charged to: read ahead by the file's stream, or
+    from the charges ``open_data_grants()`` prefetches."""
+    streams = getattr(grant, "charged_streams", None)
+    if streams is None:
+        streams = [charge.funding_stream for charge in grant.charges.all()]
+    return streams
 
 
 def grant_to_360(grant) -> dict:
     """One published grant as a 360Giving grant. Expects ``open_data_grants()``
-    prefetches (charges, ``paid_payments``, onward grants)."""
+    prefetches (charges, ``paid_payments``, onward grants), or
+    ``open_data_grant_stream()``'s."""
     grant_id = grant_identifier(grant.reference)
     recipient = _organisation_360(grant.recipient)
     transactions = _disbursements(grant, grant_id, recipient["id"])
@@ -272,17 +288,17 @@ def grant_to_360(grant) -> dict:
         "classifications": [
             {
                 "vocabulary": "Funding stream",
-                "code": charge.funding_stream.reference or f"FS{charge.funding_stream_id}",
-                "title": str(charge.funding_stream),
-                "description": charge.funding_stream.get_source_display(),
+                "code": stream.reference or f"FS{stream.pk}",
+                "title": str(stream),
+                "description": stream.get_source_display(),
             }
-            for charge in grant.charges.all()
+            for stream in _charged_streams(grant)
         ],
         "dateModified": _datetime(grant.updated_at),
     }
     if transactions:
         record["disbursementTransaction"] = transactions
-    onward = list(grant.onward_grants.all())
+    onward = _onward(grant)
     if onward:
         record["regrantType"] = COMMON_REGRANT
         published = [onward_grant_identifier(o, grant) for o in publishable_onward_grants(grant)]

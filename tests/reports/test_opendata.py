@@ -421,3 +421,22 @@ def test_the_open_data_page_lists_the_files_licence_counts_and_last_update(clien
     assert "2 grants awarded, active or closed" in text
     assert "2 contracts" in text
     assert "Last updated" in text
+
+
+def test_the_files_stream_gives_the_same_records_as_the_prefetched_grants(world):
+    """The files read payments and charges as plain rows a chunk at a time; what they
+    write is exactly what the prefetched grants give."""
+    streamed = list(opendata.grant_records(selectors_public.open_data_grant_stream(2)))
+    prefetched = list(opendata.grant_records(selectors_public.open_data_grants()))
+    assert streamed == prefetched
+    assert any(record.get("disbursementTransaction") for record in streamed)
+    assert all(record.get("classifications") for record in streamed if "regrantType" in record)
+
+    def queries() -> int:  # one chunk: no query per grant
+        with CaptureQueriesContext(connection) as captured:
+            list(opendata.grant_records(selectors_public.open_data_grant_stream(100)))
+        return len(captured)
+
+    before = queries()
+    awarded_grant()
+    assert queries() == before
