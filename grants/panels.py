@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from commissioning.dashboard import register_panel
 from commissioning.models import Role
+from commissioning.paging import first_rows
 from commissioning.sections import register_section
 from workstreams.sections import register_workstream_section
 
@@ -16,9 +17,19 @@ OVERDUE_LIMIT = 10
 
 
 def _overdue_context(user) -> dict:
-    overdue = selectors.overdue_payments()
-    payments = list(overdue[:OVERDUE_LIMIT])
-    total = len(payments) if len(payments) < OVERDUE_LIMIT else overdue.count()
+    # Only what a row shows: the payment, its grant's reference and recipient, and the
+    # stream it is charged to; the rows are chosen before they are joined to those.
+    payments, total = first_rows(
+        selectors.overdue_payments().only(
+            "instalment",
+            "due_date",
+            "amount",
+            "grant__reference",
+            "grant__recipient__name",
+            "charge__funding_stream__name",
+        ),
+        OVERDUE_LIMIT,
+    )
     return {"payments": payments, "total": total}
 
 

@@ -6,19 +6,24 @@ from __future__ import annotations
 
 from commissioning.dashboard import register_panel
 from commissioning.models import Role
+from commissioning.paging import first_rows
 from commissioning.sections import register_section
 
 #: Rows a dashboard panel lists before "and N more".
 PANEL_LIMIT = 5
 OFFICE_ROLES = {Role.OFFICER, Role.MANAGER, Role.VIEWER, Role.ADMIN}
 
-
-def _bounded(queryset, limit: int = PANEL_LIMIT) -> tuple[list, int]:
-    """The first ``limit`` rows and how many there are in all (counted only when the
-    page of rows is full)."""
-    rows = list(queryset[:limit])
-    total = len(rows) if len(rows) < limit else queryset.count()
-    return rows, total
+#: What the panels' rows show of a return: only these columns are read, of a return's
+#: ~30 (most of them long text the panels do not show).
+RETURN_FIELDS = (
+    "period_label",
+    "status",
+    "due_date",
+    "submitted_at",
+    "organisation__name",
+    "schedule__grant__reference",
+    "schedule__contract__reference",
+)
 
 
 def _underspends_context(user) -> dict:
@@ -27,7 +32,16 @@ def _underspends_context(user) -> dict:
     from . import selectors
     from .policies import underspend_policy
 
-    flags, total = _bounded(selectors.open_underspends(underspend_policy.visible_to(user)))
+    flags, total = first_rows(
+        selectors.open_underspends(underspend_policy.visible_to(user)).only(
+            "kind",
+            "amount",
+            "percentage",
+            "flagged_at",
+            *(f"monitoring_return__{name}" for name in RETURN_FIELDS),
+        ),
+        PANEL_LIMIT,
+    )
     return {
         "flags": flags,
         "total": total,
@@ -43,13 +57,20 @@ def _returns_context(user) -> dict:
     from . import selectors
     from .policies import return_policy
 
-    visible = return_policy.visible_to(user)
-    overdue, overdue_total = _bounded(
-        selectors.with_yours(selectors.return_list(selectors.overdue(visible)), user).order_by(
-            "-is_yours", "due_date", "pk"
-        )
+    # Each list's first rows are chosen by id and only they are joined to their
+    # schedule, agreement and organisation (see commissioning.paging): counting and
+    # joining all ~900 overdue returns to show five took ~100 ms at national scale.
+    returns = selectors.with_yours(
+        selectors.return_list(return_policy.visible_to(user)).only(*RETURN_FIELDS), user
     )
-    to_review, review_total = _bounded(selectors.review_queue(visible, user))
+    overdue, overdue_total = first_rows(
+        returns.filter(selectors.overdue_q()).order_by("-is_yours", "due_date", "pk"),
+        PANEL_LIMIT,
+    )
+    to_review, review_total = first_rows(
+        returns.filter(selectors.AWAITING_REVIEW).order_by("-is_yours", "submitted_at", "pk"),
+        PANEL_LIMIT,
+    )
     return {
         "overdue": overdue,
         "overdue_total": overdue_total,
@@ -65,17 +86,20 @@ def _returns_context(user) -> dict:
 
 def _agreement_section(agreement, user) -> dict:
     from . import selectors
-    from .models import ReturnSchedule
+    from .models import MonitoringReturn, ReturnSchedule
 
-    schedule = (
-        ReturnSchedule.objects.filter(**{agreement._meta.model_name: agreement})
-        .select_related("framework")
-        .first()
+    # The returns with their schedule in one query; the schedule alone only when it has
+    # no returns yet (the agreement's page stays within its query budget; issue 11).
+    kind = agreement._meta.model_name
+    returns = list(
+        selectors.return_list(MonitoringReturn.objects.filter(**{f"schedule__{kind}": agreement}))
+        .select_related("schedule__framework")
+        .order_by("period_start")
     )
-    returns = (
-        list(selectors.return_list(schedule.returns.all()).order_by("period_start"))
-        if schedule
-        else []
+    schedule = (
+        returns[0].schedule
+        if returns
+        else ReturnSchedule.objects.filter(**{kind: agreement}).select_related("framework").first()
     )
     return {
         "agreement": agreement,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -72,6 +72,13 @@ def checklist_by_stage(workstream: Workstream) -> list[tuple[str, list]]:
 class MonthOfMilestones:
     month: datetime.date  # the first of the month
     milestones: list
+    continued: bool = False  # the month began on the page before
+
+
+def continued(month: MonthOfMilestones, previous: Milestone) -> MonthOfMilestones:
+    """``month`` marked as continued if ``previous`` (the milestone before it, on the
+    page before) is in the same month."""
+    return replace(month, continued=previous.date.replace(day=1) == month.month)
 
 
 def milestone_list(*, queryset: QuerySet | None = None) -> QuerySet:
@@ -107,10 +114,13 @@ def register_recommissioning_cover(factory: CoverFactory) -> None:
 
 
 def _covered() -> Q:
+    # "predecessor IS NOT NULL" says nothing new (the milestone's workstream is never
+    # null here) but lets PostgreSQL hash just the workstreams that have a predecessor,
+    # through their index, instead of reading all of them (~2.5 ms at 5,400).
     successor = Exists(
-        Workstream.objects.filter(predecessor=OuterRef("workstream")).exclude(
-            status=WorkstreamStatus.DECLINED
-        )
+        Workstream.objects.filter(
+            predecessor=OuterRef("workstream"), predecessor__isnull=False
+        ).exclude(status=WorkstreamStatus.DECLINED)
     )
     # A new contract due on the workstream itself or on a successor: two EXISTS, not one
     # with an OR across the join. With the OR, PostgreSQL could use no index and hashed
@@ -134,20 +144,90 @@ class RecommissioningWarning:
     horizon_months: int  # 6, 12 or 18: the nearest horizon the end falls within
 
 
+def not_recommissioned(queryset: QuerySet | None = None) -> QuerySet:
+    """Contract ends of workstreams still in hand that nothing yet re-commissions (no
+    successor workstream, new contract due or procurement under way)."""
+    queryset = Milestone.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(kind=MilestoneKind.CONTRACT_END, workstream__isnull=False)
+        .exclude(workstream__status__in=[WorkstreamStatus.DECLINED])
+        .exclude(_covered())
+    )
+
+
+def warning_horizons(today: datetime.date | None = None) -> list[tuple[int, datetime.date]]:
+    """Each horizon (in months) and the last day it reaches."""
+    today = today or timezone.localdate()
+    return [(months, add_months(today, months)) for months in WARNING_HORIZONS]
+
+
+@dataclass(frozen=True)
+class WarningRow:
+    """A contract end as the dashboard lists it."""
+
+    date: datetime.date
+    title: str
+    workstream_id: int
+    workstream_title: str
+    lead_officer: str
+
+
+@dataclass(frozen=True)
+class HorizonWarnings:
+    months: int
+    start: datetime.date
+    end: datetime.date
+    rows: list[WarningRow]  # the nearest ``limit`` of them
+    total: int
+
+
+def recommissioning_by_horizon(
+    limit: int, today: datetime.date | None = None
+) -> list[HorizonWarnings]:
+    """For each horizon, the nearest ``limit`` contract ends that nothing re-commissions
+    yet and how many there are, in one query.
+
+    The query reads only the few columns a row shows (no model instances) for every
+    such end within 18 months, and they are counted and cut here. Ranking and counting
+    them in SQL (a window per horizon) cost more to build than the rows cost to read:
+    at national scale ~450 ends, ~11 ms of Python a request against ~6 (issue 11)."""
+    today = today or timezone.localdate()
+    horizons, start = [], today
+    for months, end in warning_horizons(today):
+        horizons.append(HorizonWarnings(months, start, end, [], 0))
+        start = end + datetime.timedelta(days=1)
+    ends = (
+        not_recommissioned()
+        .filter(date__gte=today, date__lte=horizons[-1].end)
+        .order_by("date", "title", "pk")
+        .values_list(
+            "date",
+            "title",
+            "workstream_id",
+            "workstream__title",
+            "workstream__lead_officer__full_name",
+            "workstream__lead_officer__email",
+        )
+    )
+    totals = dict.fromkeys(range(len(horizons)), 0)
+    for date, title, workstream_id, workstream_title, officer_name, officer_email in ends:
+        index = next(i for i, horizon in enumerate(horizons) if date <= horizon.end)
+        totals[index] += 1
+        if totals[index] <= limit:
+            horizons[index].rows.append(
+                WarningRow(
+                    date, title, workstream_id, workstream_title, officer_name or officer_email
+                )
+            )
+    return [replace(horizon, total=totals[i]) for i, horizon in enumerate(horizons)]
+
+
 def recommissioning_warnings(today: datetime.date | None = None) -> list[RecommissioningWarning]:
     """Contract ends within 18 months that nothing yet re-commissions, nearest first."""
     today = today or timezone.localdate()
-    limits = [(months, add_months(today, months)) for months in WARNING_HORIZONS]
-    milestones = (
-        milestone_list()
-        .filter(
-            kind=MilestoneKind.CONTRACT_END,
-            date__gte=today,
-            date__lte=limits[-1][1],
-            workstream__isnull=False,
-        )
-        .exclude(workstream__status__in=[WorkstreamStatus.DECLINED])
-        .exclude(_covered())
+    limits = warning_horizons(today)
+    milestones = not_recommissioned(milestone_list()).filter(
+        date__gte=today, date__lte=limits[-1][1]
     )
     return [
         RecommissioningWarning(

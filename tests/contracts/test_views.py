@@ -5,6 +5,7 @@ the overdue panel on the dashboard."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -274,6 +275,31 @@ def test_overdue_meeting_shows_on_the_dashboard(officer_client):
     assert "not recorded as held" in page
     assert f"{contract.reference}</a> with {contract.supplier.name}" in page
     assert ukdate(overdue.due_date) in page
+
+
+def test_overdue_meetings_panel_lists_the_oldest_ten_and_counts_them_all(officer_client):
+    from contracts.models import ContractMeeting
+    from contracts.panels import OVERDUE_LIMIT
+
+    today = timezone.localdate()
+    for years in (3, 4):
+        ContractFactory(
+            start_date=today - datetime.timedelta(days=365 * years),
+            end_date=add_months(today, 24),
+        )
+    overdue = ContractMeeting.objects.filter(held_on__isnull=True, due_date__lt=today)
+    assert overdue.count() > OVERDUE_LIMIT
+
+    page = officer_client.get(reverse("dashboard")).content.decode()
+
+    start = page.index("not recorded as held")
+    table = page[page.rindex("<table", 0, start) : page.index("</table>", start)]
+    assert f"{overdue.count()} contract meetings past their due date" in table
+    assert table.count('<tr class="govuk-table__row">') == 1 + OVERDUE_LIMIT
+    oldest = overdue.order_by("due_date", "pk")[:OVERDUE_LIMIT]
+    assert [ukdate(m.due_date) for m in oldest] == re.findall(
+        r'<td class="govuk-table__cell">(\d+ \w+ \d{4})</td>', table
+    )
 
 
 def test_held_meeting_is_not_overdue_on_the_dashboard(officer_client):

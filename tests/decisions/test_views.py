@@ -413,6 +413,25 @@ def test_officer_dashboard_lists_their_own_assessments(officer, officer_client, 
     assert "Decisions waiting for you" not in dashboard
 
 
+def test_your_assessments_lists_ten_of_each_and_says_how_many_more(officer, officer_client):
+    from decisions.panels import OWN_LIMIT
+
+    for n in range(OWN_LIMIT + 2):
+        DecisionAssessmentFactory(author=officer, title=f"Draft number {n:02d}")
+    for n in range(OWN_LIMIT + 1):
+        submitted_assessment(author=officer, title=f"Submitted number {n:02d}")
+
+    dashboard = text(officer_client.get(reverse("dashboard")))
+
+    assert sum(f"Draft number {n:02d}" in dashboard for n in range(OWN_LIMIT + 2)) == OWN_LIMIT
+    assert "Draft number 11" in dashboard and "Draft number 00" not in dashboard  # newest
+    assert "And 2 more to finish" in dashboard
+    assert "Submitted number 00" in dashboard and "Submitted number 10" not in dashboard
+    assert "And 1 more waiting for a decision" in dashboard
+    more = page(officer_client.get(reverse("dashboard")))
+    assert f"?author={officer.pk}&status=submitted" in more
+
+
 def test_evidence_upload_refused_for_a_fake_pdf_at_the_field(officer_client, draft, media):
     data = answers_data(numbers=[1])
     data["q1_evidence_file"] = SimpleUploadedFile("report.pdf", b"not really a PDF")

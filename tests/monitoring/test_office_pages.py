@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -149,3 +150,40 @@ def test_sync_task_is_registered_under_its_beat_name():
     from monitoring.tasks import sync_return_schedules
 
     assert sync_return_schedules.name == "monitoring.sync_return_schedules"
+
+
+def test_yours_is_every_return_whose_agreement_the_user_looks_after():
+    """``with_yours`` (one indexed subquery) marks the same returns as ``lead_officer_q``
+    (the joins it replaced): of grants and contracts the user is responsible for, and of
+    those of the workstreams the user leads; no one else's."""
+    from monitoring import selectors, services
+    from monitoring.models import MonitoringReturn
+    from tests.factories import ContractFactory, WorkstreamFactory
+
+    officer = UserFactory(role=Role.OFFICER)
+    led = WorkstreamFactory(lead_officer=officer)
+    grants = [active_grant(responsible_officer=officer), active_grant(workstream=led)]
+    active_grant()  # someone else's
+    contracts = [ContractFactory(responsible_officer=officer), ContractFactory(workstream=led)]
+    for contract in [*contracts, ContractFactory()]:
+        services.schedule_sync(agreement=contract)
+
+    marked = {
+        r.pk for r in selectors.with_yours(MonitoringReturn.objects.all(), officer) if r.is_yours
+    }
+
+    assert marked == set(
+        MonitoringReturn.objects.filter(selectors.lead_officer_q(officer)).values_list(
+            "pk", flat=True
+        )
+    )
+    mine = MonitoringReturn.objects.filter(
+        Q(schedule__grant__in=grants) | Q(schedule__contract__in=contracts)
+    )
+    assert marked == set(mine.values_list("pk", flat=True))
+    assert {
+        r.schedule.agreement for r in mine.select_related("schedule__grant", "schedule__contract")
+    } == {
+        *grants,
+        *contracts,
+    }

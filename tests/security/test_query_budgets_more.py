@@ -180,6 +180,59 @@ def test_report_job_list_costs_the_same_with_more_jobs(officer_client):
     )
 
 
+# --- The dashboard and the forward plan (issue 11) ---------------------------------------
+
+
+def _work_on_every_panel(user):
+    """Per call, a row for each of the office dashboard's lists: overdue and submitted
+    returns, an underspend, overdue contract meetings and notices, an overdue payment, a
+    contract end nothing re-commissions, an assessment of the user's to finish and one
+    of someone else's waiting for a decision."""
+    from tests.factories import ContractFactory, submitted_assessment
+    from workstreams.models import MilestoneKind
+
+    today = timezone.localdate()
+
+    def add(n):
+        for _ in range(n):
+            submitted = MonitoringReturnFactory()  # its grant's later returns are overdue
+            MonitoringReturn.objects.filter(pk=submitted.pk).update(
+                status=ReturnStatus.SUBMITTED, submitted_at=timezone.now()
+            )
+            UnderspendFlagFactory(monitoring_return=submitted)
+            ContractFactory(
+                start_date=today - datetime.timedelta(days=700),
+                end_date=today + datetime.timedelta(days=400),
+            )
+            PaymentFactory(grant=awarded_grant(), due_date=today - datetime.timedelta(days=3))
+            MilestoneFactory(
+                kind=MilestoneKind.CONTRACT_END, date=today + datetime.timedelta(days=60)
+            )
+            DecisionAssessmentFactory(author=user)
+            submitted_assessment()
+
+    return add
+
+
+@pytest.mark.parametrize("client_fixture", ["officer_client", "manager_client"])
+def test_staff_dashboard_costs_the_same_with_2_and_20_rows_on_every_panel(request, client_fixture):
+    client = request.getfixturevalue(client_fixture)
+    user = request.getfixturevalue(client_fixture.removesuffix("_client"))
+
+    _same_for_few_and_many(client, reverse("dashboard"), _work_on_every_panel(user))
+
+
+def test_forward_plan_costs_the_same_with_2_and_20_milestones(officer_client):
+    today = timezone.localdate()
+    _same_for_few_and_many(
+        officer_client,
+        reverse("forward-plan"),
+        lambda n: [
+            MilestoneFactory(date=today + datetime.timedelta(days=10 + i)) for i in range(n)
+        ],
+    )
+
+
 # --- Public pages -----------------------------------------------------------------------
 
 

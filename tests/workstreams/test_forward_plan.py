@@ -337,3 +337,124 @@ def test_a_provider_cannot_open_the_forward_plan(provider_client):
 
     assert response.status_code == 403
     assert "Not for providers" not in response.content.decode()
+
+
+# --- Pages, and the printable version -----------------------------------------------------
+
+
+@pytest.fixture
+def three_a_page(monkeypatch):
+    from workstreams.forward_plan import ForwardPlanView
+
+    monkeypatch.setattr(ForwardPlanView, "paginate_by", 3)
+
+
+def _office_wide(day: datetime.date, title: str):
+    return MilestoneFactory(workstream=None, kind=MilestoneKind.ELECTION, date=day, title=title)
+
+
+@pytest.mark.django_db
+def test_the_plan_is_paged_in_date_order_keeping_its_months(officer_client, three_a_page):
+    for n in range(4):
+        _office_wide(month_ahead(1, 10 + n), f"First month {n}")
+    for n in range(3):
+        _office_wide(month_ahead(2, 10 + n), f"Second month {n}")
+
+    first = officer_client.get(URL)
+    second = officer_client.get(URL, {"page": 2})
+    third = officer_client.get(URL, {"page": 3})
+
+    first_plan, second_plan, third_plan = (plan_of(r) for r in (first, second, third))
+    assert [f"First month {n}" in first_plan for n in range(4)] == [True, True, True, False]
+    assert "First month 3" in second_plan and "Second month 0" in second_plan
+    assert "Second month 2" in third_plan
+    # A month that runs on from the page before says so; one that starts here does not.
+    assert re.search(rf"{heading(month_ahead(1))}\s*<span[^>]*>continued</span>", second_plan)
+    assert f"{heading(month_ahead(2))}</h2>" in second_plan
+    assert "continued" not in first_plan
+    assert "Showing 4 to 6 of 7 results" in second.content.decode()
+    assert 'aria-label="Pagination"' in first.content.decode()
+    assert officer_client.get(URL, {"page": 4}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_pager_keeps_the_filters_and_printing_and_export_take_every_page(
+    officer_client, three_a_page
+):
+    for n in range(5):
+        _office_wide(month_ahead(1, 10 + n), f"Election {n}")
+    MilestoneFactory(kind=MilestoneKind.REVIEW, date=month_ahead(1), title="A review")
+
+    response = officer_client.get(URL, {"kind": MilestoneKind.ELECTION, "page": 2})
+    content = response.content.decode()
+
+    assert "kind=election&amp;page=1" in content
+    assert "Election 3" in plan_of(response) and "A review" not in plan_of(response)
+    print_link = re.search(r'href="([^"]*)">Printable version', content).group(1)
+    assert "page=" not in print_link
+    printed = officer_client.get(URL + print_link.replace("&amp;", "&")).content.decode()
+    assert all(f"Election {n}" in printed for n in range(5))
+    assert 'aria-label="Pagination"' not in printed
+    export = officer_client.get(
+        reverse("forward-plan-export"), {"kind": MilestoneKind.ELECTION, "page": 2}
+    )
+    exported = b"".join(export.streaming_content).decode()
+    assert all(f"Election {n}" in exported for n in range(5))
+
+
+@pytest.mark.django_db
+def test_the_printable_version_says_when_it_leaves_milestones_out(officer_client, monkeypatch):
+    from workstreams import forward_plan
+
+    monkeypatch.setattr(forward_plan, "PRINT_LIMIT", 3)
+    for n in range(5):
+        _office_wide(month_ahead(1, 10 + n), f"Election {n}")
+
+    content = officer_client.get(URL, {"print": "1"}).content.decode()
+
+    assert all(f"Election {n}" in content for n in range(3))
+    assert "Election 3" not in content
+    assert "This shows the first 3 of 5 milestones. To print the other 2" in content
+
+
+@pytest.mark.django_db
+def test_the_page_costs_the_same_queries_for_2_and_20_milestones_on_any_page(
+    officer_client, three_a_page
+):
+    def count_queries(**query) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = officer_client.get(URL, query)
+        assert response.status_code == 200
+        return len(queries)
+
+    for n in range(2):
+        MilestoneFactory(date=month_ahead(1, 10 + n))
+    officer_client.get(URL)
+    few = count_queries()
+    for n in range(18):
+        MilestoneFactory(date=month_ahead(n % 6 + 1, 12))
+
+    assert count_queries() == few
+    assert count_queries(page=2) == few
+    assert count_queries(print="1") <= few
+
+
+@pytest.mark.django_db
+def test_filtering_to_contract_ends_nothing_re_commissions(officer_client):
+    open_end = MilestoneFactory(
+        kind=MilestoneKind.CONTRACT_END, date=month_ahead(2), title="Nothing lined up"
+    )
+    covered = MilestoneFactory(
+        kind=MilestoneKind.CONTRACT_END, date=month_ahead(2), title="Successor planned"
+    )
+    MilestoneFactory(
+        workstream=covered.workstream,
+        kind=MilestoneKind.NEW_CONTRACT_DUE,
+        date=month_ahead(3),
+        title="New contract due",
+    )
+
+    content = plan_of(officer_client.get(URL, {"recommissioning": "needed"}))
+
+    assert open_end.title in content
+    assert "Successor planned" not in content and "New contract due" not in content

@@ -4,6 +4,7 @@ on the dashboard at 18, 12 and 6 months ahead."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -223,3 +224,86 @@ def test_the_viewer_dashboard_has_no_coming_up_panel(viewer_client):
     content = viewer_client.get("/").content.decode()
 
     assert "Coming up on the forward plan" not in content
+
+
+# --- The panel at scale: bounded per horizon ---------------------------------------------
+
+
+def panel_of(content: str) -> str:
+    start = content.index('aria-labelledby="panel-recommissioning-warnings"')
+    return content[start : content.index("</section>", start)]
+
+
+@pytest.mark.django_db
+def test_each_horizon_lists_its_nearest_five_and_says_how_many_more(officer_client):
+    from workstreams.panels import WARNINGS_PER_HORIZON
+
+    today = timezone.localdate()
+    for day in range(WARNINGS_PER_HORIZON + 3):  # 8 within 6 months
+        contract_end(
+            0,
+            today=today + datetime.timedelta(days=10 + day),
+            title=f"Soon end {day:02d}",
+        )
+    contract_end(11, today=today, title="Later end")  # 1 within 12 months
+
+    content = officer_client.get("/").content.decode()
+
+    panel = panel_of(content)
+    assert "8 contracts, the nearest 5 shown" in panel
+    shown = [f"Soon end {day:02d}" for day in range(WARNINGS_PER_HORIZON)]
+    assert all(title in panel for title in shown)
+    assert "Soon end 05" not in panel and "Soon end 07" not in panel
+    assert panel.count("<tr") == (1 + WARNINGS_PER_HORIZON) + (1 + 1)  # heads and rows
+    assert "And 3 more contracts ending within 6 months" in panel
+    assert "1 contract</caption>" in panel
+    assert "more contract ending within 12 months" not in panel
+
+
+@pytest.mark.django_db
+def test_and_n_more_leads_to_the_forward_plan_of_just_those_ends(officer_client):
+    today = timezone.localdate()
+    uncovered = [
+        contract_end(0, today=today + datetime.timedelta(days=10 + day), title=f"End {day}")
+        for day in range(7)
+    ]
+    covered = contract_end(0, today=today + datetime.timedelta(days=30), title="Covered end")
+    MilestoneFactory(
+        workstream=covered.workstream,
+        kind=MilestoneKind.NEW_CONTRACT_DUE,
+        date=covered.date,
+        title="Its new contract",
+    )
+    contract_end(11, today=today, title="Twelve month end")
+
+    panel = panel_of(officer_client.get("/").content.decode())
+    link = re.search(r'href="([^"]+)">And 2 more contracts ending within 6 months', panel)
+    assert link is not None
+    plan = officer_client.get(link.group(1).replace("&amp;", "&")).content.decode()
+
+    plan = plan[plan.index("portal-forward-plan") :]
+    assert all(end.title in plan for end in uncovered)
+    assert "Covered end" not in plan and "Its new contract" not in plan
+    assert "Twelve month end" not in plan  # beyond this horizon's dates
+
+
+@pytest.mark.django_db
+def test_the_dashboard_panel_costs_the_same_for_2_and_20_contract_ends(officer_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workstreams.panels import _warnings_context
+
+    today = timezone.localdate()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            _warnings_context(None)
+        return len(captured)
+
+    for months in (1, 7):
+        contract_end(months, today=today)
+    few = queries()
+    for n in range(18):
+        contract_end(n % 17 + 1, today=today)
+    assert queries() == few == 1
