@@ -153,3 +153,18 @@ def test_off_when_the_setting_is_off(settings, grant):
     url = reverse("grant-list")
     assert rendered(client, url)
     assert rendered(client, url)
+
+
+def test_a_provider_never_gets_another_organisations_page_from_the_cache():
+    from tests.monitoring.factories import MonitoringReturnFactory
+
+    own = MonitoringReturnFactory()
+    theirs = MonitoringReturnFactory()
+    provider = UserFactory(role=Role.PROVIDER, organisation=own.organisation)
+    other = UserFactory(role=Role.PROVIDER, organisation=theirs.organisation)
+    other_client = signed_in(other)
+    assert rendered(other_client, theirs.get_absolute_url())
+    assert not rendered(other_client, theirs.get_absolute_url())  # kept for them
+    client = signed_in(provider)
+    assert client.get(theirs.get_absolute_url()).status_code == 404
+    assert rendered(client, own.get_absolute_url())
