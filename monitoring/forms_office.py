@@ -14,7 +14,7 @@ from grants.forms import MoneyField, MoneyFormMixin
 from grants.models import GrantCharge
 
 from .models import MonitoringReturn, OutcomeFramework, ReturnSchedule, UnderspendFlag
-from .selectors import lead_officer_q
+from .selectors import your_schedules
 
 ACCEPT, CHANGES = "accept", "changes"
 
@@ -210,7 +210,8 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
     def by_whose(self, queryset, name, value):
         if value == "mine":
-            return queryset.filter(lead_officer_q(self.request.user))
+            # Through the officer's few schedules (indexed), not an OR across four joins.
+            return queryset.filter(schedule__in=your_schedules(self.request.user))
         return queryset
 
 

@@ -54,7 +54,7 @@ from .models import (
     ReminderDelivery,
     ReminderKind,
 )
-from .services import lead_officers
+from .services import active_providers, lead_officers
 
 logger = logging.getLogger(__name__)
 
@@ -221,8 +221,8 @@ def _return_body(ret: MonitoringReturn, step: str) -> str:
 
 
 class _Organisations:
-    """Who hears about an organisation's returns: its active provider users (as
-    ``monitoring.services.provider_users`` finds them), then its contacts who receive
+    """Who hears about an organisation's returns: its active provider users
+    (``monitoring.services.active_providers``), then its contacts who receive
     reminders. Looked up once per organisation per sweep, for a chunk of returns at a
     time: two queries a chunk, not two an organisation."""
 
@@ -234,9 +234,9 @@ class _Organisations:
         if not missing:
             return
         users: dict[int, list[User]] = {pk: [] for pk in missing}
-        providers = User.objects.filter(
-            organisation_id__in=missing, role=Role.PROVIDER, is_active=True
-        ).order_by("full_name", "pk")
+        providers = (
+            active_providers().filter(organisation_id__in=missing).order_by("full_name", "pk")
+        )
         for user in providers:
             users[user.organisation_id].append(user)
         contacts: dict[int, list[Recipient]] = {pk: [] for pk in missing}

@@ -592,8 +592,13 @@ def lead_officers(schedule: ReturnSchedule) -> list[User]:
     return [p for p in people if p is not None]
 
 
+def active_providers():
+    """Provider accounts that can sign in: who hears about an organisation's returns."""
+    return User.objects.filter(role=Role.PROVIDER, is_active=True)
+
+
 def provider_users(organisation) -> list[User]:
-    return list(User.objects.filter(organisation=organisation, role=Role.PROVIDER, is_active=True))
+    return list(active_providers().filter(organisation=organisation))
 
 
 def can_review(user: User, monitoring_return: MonitoringReturn) -> bool:

@@ -187,3 +187,23 @@ def test_yours_is_every_return_whose_agreement_the_user_looks_after():
         *grants,
         *contracts,
     }
+
+
+def test_the_review_queue_filtered_to_mine_lists_only_the_agreements_i_look_after(client):
+    from tests.factories import WorkstreamFactory
+    from tests.monitoring.test_review import submitted_return
+
+    officer = UserFactory(role=Role.OFFICER)
+    responsible, _ = submitted_return(responsible_officer=officer)
+    led, _ = submitted_return(workstream=WorkstreamFactory(lead_officer=officer))
+    others, _ = submitted_return()
+    login(client, officer)
+
+    everyone = page(client.get(reverse("return-review-queue")))
+    mine = page(client.get(reverse("return-review-queue") + "?whose=mine"))
+
+    for monitoring_return in (responsible, led, others):
+        assert reverse("return-review", args=[monitoring_return.pk]) in everyone
+    assert reverse("return-review", args=[responsible.pk]) in mine
+    assert reverse("return-review", args=[led.pk]) in mine
+    assert reverse("return-review", args=[others.pk]) not in mine
